@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Kinde.Migration.Auth0.Reading.Internal;
+
+/// <summary>Tolerant readers for the value shapes Auth0 files use. Errors name the field, never the value.</summary>
+internal static class JsonValues
+{
+    public static string? String(ref Utf8JsonReader reader, string field) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw WrongType(field, "a string", reader.TokenType),
+    };
+
+    /// <summary>A string, or a number kept as its decimal text (GitHub identity ids are numbers).</summary>
+    public static string? StringOrNumber(ref Utf8JsonReader reader, string field) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+        JsonTokenType.Null => null,
+        _ => throw WrongType(field, "a string or number", reader.TokenType),
+    };
+
+    /// <summary>Accepts <c>true</c>, <c>"true"</c>, <c>"True"</c>, <c>"1"</c>, <c>1</c> and their false forms; empty is absent.</summary>
+    public static bool? Boolean(ref Utf8JsonReader reader, string field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.Number when reader.TryGetInt32(out int n) && n is 0 or 1:
+                return n == 1;
+            case JsonTokenType.String:
+                string s = reader.GetString()!.Trim();
+                if (s.Length == 0)
+                {
+                    return null;
+                }
+
+                if (s == "1" || s.Equals("true", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+
+                if (s == "0" || s.Equals("false", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+
+                throw new RecordException(field, "expected a boolean (true/false/1/0)");
+            default:
+                throw WrongType(field, "a boolean", reader.TokenType);
+        }
+    }
+
+    public static long? Integer(ref Utf8JsonReader reader, string field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number when reader.TryGetInt64(out long n):
+                return n;
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                string s = reader.GetString()!.Trim();
+                if (s.Length == 0)
+                {
+                    return null;
+                }
+
+                return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long parsed)
+                    ? parsed
+                    : throw new RecordException(field, "expected a whole number");
+            default:
+                throw WrongType(field, "a whole number", reader.TokenType);
+        }
+    }
+
+    /// <summary>ISO 8601 text, or MongoDB extended JSON <c>{"$date": ISO | {"$numberLong": ms}}</c>, or epoch milliseconds.</summary>
+    public static DateTimeOffset? Date(ref Utf8JsonReader reader, string field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                string s = reader.GetString()!.Trim();
+                if (s.Length == 0)
+                {
+                    return null;
+                }
+
+                return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date)
+                    ? date
+                    : throw new RecordException(field, "expected an ISO 8601 date");
+            case JsonTokenType.Number when reader.TryGetInt64(out long ms):
+                return FromMilliseconds(ms, field);
+            case JsonTokenType.StartObject:
+                DateTimeOffset? result = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool isDate = reader.ValueTextEquals("$date"u8);
+                    bool isLong = reader.ValueTextEquals("$numberLong"u8);
+                    reader.Read();
+                    if (isDate)
+                    {
+                        result = Date(ref reader, field);
+                    }
+                    else if (isLong)
+                    {
+                        long? value = Integer(ref reader, field);
+                        result = value is null ? null : FromMilliseconds(value.Value, field);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                return result;
+            default:
+                throw WrongType(field, "a date", reader.TokenType);
+        }
+    }
+
+    public static JsonObject? Object(ref Utf8JsonReader reader, string field) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => (JsonObject)JsonNode.Parse(ref reader)!,
+        JsonTokenType.Null => null,
+        _ => throw WrongType(field, "an object", reader.TokenType),
+    };
+
+    public static RecordException WrongType(string field, string expected, JsonTokenType actual)
+    {
+        string got = actual switch
+        {
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.String => "a string",
+            JsonTokenType.Number => "a number",
+            JsonTokenType.True or JsonTokenType.False => "a boolean",
+            _ => actual.ToString(),
+        };
+        return new RecordException(field, $"expected {expected}, got {got}");
+    }
+
+    /// <summary>Describes a JSON syntax error by position only; the message never quotes the record's content.</summary>
+    public static string DescribeSyntaxError(JsonException ex, int recordLength)
+    {
+        long column = (ex.BytePositionInLine ?? 0) + 1;
+        return ex.LineNumber is 0 or null && column >= recordLength
+            ? "truncated JSON: the record ends before its object is complete"
+            : ex.LineNumber is > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"invalid JSON at line +{ex.LineNumber}, column {column} of the record")
+                : string.Create(CultureInfo.InvariantCulture, $"invalid JSON at column {column}");
+    }
+
+    private static DateTimeOffset FromMilliseconds(long ms, string field)
+    {
+        try
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw new RecordException(field, "the date is out of range");
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Kinde.Migration.Auth0.Reading.Internal;
+
+/// <summary>Parses one user record (UTF-8 JSON object) straight from a <see cref="Utf8JsonReader"/>.</summary>
+internal sealed class UserRecordParser(KeyResolver keys)
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    public Auth0User Parse(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new RecordException(null, "expected a JSON object");
+            }
+
+            var user = new Auth0User();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                ResolvedKey key = keys.Resolve(ref reader, out string rawKey);
+                reader.Read();
+                ReadField(ref reader, user, key, rawKey);
+            }
+
+            // Anything after the closing brace makes the reader throw.
+            reader.Read();
+            return user;
+        }
+        catch (JsonException ex)
+        {
+            throw new RecordException(null, JsonValues.DescribeSyntaxError(ex, json.Length));
+        }
+    }
+
+    private static void ReadField(ref Utf8JsonReader reader, Auth0User user, ResolvedKey key, string rawKey)
+    {
+        switch (key.Field)
+        {
+            case UserField.UserId: user.UserId = JsonValues.String(ref reader, rawKey); break;
+            case UserField.Email: user.Email = JsonValues.String(ref reader, rawKey); break;
+            case UserField.EmailVerified: user.EmailVerified = JsonValues.Boolean(ref reader, rawKey); break;
+            case UserField.Username: user.Username = JsonValues.String(ref reader, rawKey); break;
+            case UserField.PhoneNumber: user.PhoneNumber = JsonValues.String(ref reader, rawKey); break;
+            case UserField.PhoneVerified: user.PhoneVerified = JsonValues.Boolean(ref reader, rawKey); break;
+            case UserField.GivenName: user.GivenName = JsonValues.String(ref reader, rawKey); break;
+            case UserField.FamilyName: user.FamilyName = JsonValues.String(ref reader, rawKey); break;
+            case UserField.Name: user.Name = JsonValues.String(ref reader, rawKey); break;
+            case UserField.Nickname: user.Nickname = JsonValues.String(ref reader, rawKey); break;
+            case UserField.Picture: user.Picture = JsonValues.String(ref reader, rawKey); break;
+            case UserField.Connection: user.Connection = JsonValues.String(ref reader, rawKey); break;
+            case UserField.CreatedAt: user.CreatedAt = JsonValues.Date(ref reader, rawKey); break;
+            case UserField.UpdatedAt: user.UpdatedAt = JsonValues.Date(ref reader, rawKey); break;
+            case UserField.LastLogin: user.LastLogin = JsonValues.Date(ref reader, rawKey); break;
+            case UserField.LastIp: user.LastIp = JsonValues.String(ref reader, rawKey); break;
+            case UserField.LoginsCount: user.LoginsCount = JsonValues.Integer(ref reader, rawKey); break;
+            case UserField.Blocked: user.Blocked = JsonValues.Boolean(ref reader, rawKey); break;
+            case UserField.Multifactor: ReadMultifactor(ref reader, user, rawKey); break;
+            case UserField.Identities: ReadIdentities(ref reader, user, rawKey); break;
+            case UserField.AppMetadata:
+                user.AppMetadata = ReadMetadata(ref reader, user.AppMetadata, key.MetadataPath, rawKey);
+                break;
+            case UserField.UserMetadata:
+                user.UserMetadata = ReadMetadata(ref reader, user.UserMetadata, key.MetadataPath, rawKey);
+                break;
+            default:
+                user.AdditionalProperties[rawKey] = JsonNode.Parse(ref reader);
+                break;
+        }
+    }
+
+    private static void ReadMultifactor(ref Utf8JsonReader reader, Auth0User user, string rawKey)
+    {
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (JsonValues.String(ref reader, rawKey) is { } provider)
+                {
+                    user.Multifactor.Add(provider);
+                }
+            }
+        }
+        else if (JsonValues.String(ref reader, rawKey) is { Length: > 0 } single)
+        {
+            user.Multifactor.Add(single);
+        }
+    }
+
+    private static void ReadIdentities(ref Utf8JsonReader reader, Auth0User user, string rawKey)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw JsonValues.WrongType(rawKey, "an array", reader.TokenType);
+        }
+
+        int index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            string field = $"{rawKey}[{index++}]";
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw JsonValues.WrongType(field, "an object", reader.TokenType);
+            }
+
+            user.Identities.Add(ReadIdentity(ref reader, field));
+        }
+    }
+
+    private static Auth0Identity ReadIdentity(ref Utf8JsonReader reader, string field)
+    {
+        var identity = new Auth0Identity();
+        Span<char> normalized = stackalloc char[64];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string key = reader.GetString()!;
+            int length = key.Length <= 64 ? KeyResolver.Normalize(key, normalized) : 0;
+            string name = field + "." + key;
+            reader.Read();
+            switch (normalized[..length])
+            {
+                case "provider": identity.Provider = JsonValues.String(ref reader, name); break;
+                case "userid": identity.UserId = JsonValues.StringOrNumber(ref reader, name); break;
+                case "connection": identity.Connection = JsonValues.String(ref reader, name); break;
+                case "issocial": identity.IsSocial = JsonValues.Boolean(ref reader, name); break;
+                case "profiledata": identity.ProfileData = JsonValues.Object(ref reader, name); break;
+
+                // IdP tokens are secrets the migration never needs: dropped, never stored or logged.
+                case "accesstoken" or "refreshtoken" or "accesstokensecret": reader.Skip(); break;
+                default: identity.AdditionalProperties[key] = JsonNode.Parse(ref reader); break;
+            }
+        }
+
+        return identity;
+    }
+
+    private static JsonObject? ReadMetadata(ref Utf8JsonReader reader, JsonObject? existing, string? path, string rawKey)
+    {
+        if (path is null)
+        {
+            JsonObject? value = JsonValues.Object(ref reader, rawKey);
+            if (existing is null || value is null)
+            {
+                return value ?? existing;
+            }
+
+            // Flat dotted keys seen earlier are kept; the object's own keys win on conflict.
+            foreach (var (name, node) in value.ToArray())
+            {
+                value.Remove(name);
+                existing[name] = node;
+            }
+
+            return existing;
+        }
+
+        JsonNode? leaf = JsonNode.Parse(ref reader);
+        existing ??= [];
+        JsonObject target = existing;
+        string[] segments = path.Split('.');
+        for (int i = 0; i < segments.Length - 1; i++)
+        {
+            if (target[segments[i]] is JsonObject child)
+            {
+                target = child;
+            }
+            else if (target.ContainsKey(segments[i]))
+            {
+                throw new RecordException(rawKey, $"conflicts with a value already set for '{segments[i]}'");
+            }
+            else
+            {
+                var created = new JsonObject();
+                target[segments[i]] = created;
+                target = created;
+            }
+        }
+
+        target[segments[^1]] = leaf;
+        return existing;
+    }
+}
