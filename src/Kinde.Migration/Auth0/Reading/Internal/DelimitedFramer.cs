@@ -50,7 +50,9 @@ internal sealed class DelimitedFramer : IRecordFramer
             Delimiter = tabSeparated ? "\t" : ",",
             Mode = CsvMode.RFC4180,
             BadDataFound = _ => _badData = true,
-            MaxFieldSize = maxRecordBytes,
+            // Rows over the record limit are rejected one by one; only a cell far beyond it (an unclosed quote
+            // swallowing the file) stops the read, because CsvHelper cannot resynchronise after it.
+            MaxFieldSize = (4.0 * maxRecordBytes) + 65536,
             IgnoreBlankLines = true,
         };
         _parser = new CsvParser(_text, config);
@@ -145,7 +147,7 @@ internal sealed class DelimitedFramer : IRecordFramer
             // file), so the read ends here with the failure reported at the row where it happened.
             _done = true;
             string reason = ex is MaxFieldSizeException
-                ? $"a cell is longer than the {_maxRecordBytes}-byte limit (an unclosed quote?); reading stops here"
+                ? "a cell runs on far beyond the record size limit (an unclosed quote?); reading stops here"
                 : "the CSV cannot be parsed past this row; reading stops here";
             return new Row(_parser.Row + 1, [], null, reason);
         }

@@ -154,8 +154,9 @@ internal static class JsonValues
     /// <summary>Describes a JSON syntax error by position only; the message never quotes the record's content.</summary>
     public static string DescribeSyntaxError(JsonException ex, int recordLength)
     {
-        long column = (ex.BytePositionInLine ?? 0) + 1;
-        return ex.LineNumber is 0 or null && column >= recordLength
+        long offset = ex.BytePositionInLine ?? 0;
+        long column = offset + 1;
+        return ex.LineNumber is 0 or null && offset >= recordLength
             ? "truncated JSON: the record ends before its object is complete"
             : ex.LineNumber is > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"invalid JSON at line +{ex.LineNumber}, column {column} of the record")
