@@ -30,6 +30,7 @@ public static class Program
         var root = new RootCommand("kinde-migrate: move users from Auth0 to Kinde.")
         {
             InspectCommand.Create(stdout, stderr),
+            ConvertCommand.Create(stdout, stderr),
         };
 
         ParseResult parse = root.Parse(args);

@@ -161,6 +161,36 @@ public class Auth0UserReaderTests
     }
 
     [Test]
+    public async Task Csv_EscapedCellsThatLookLikeJsonStayStrings()
+    {
+        // Regression: under OWASP escaping a '-prefixed cell was a string when Auth0 wrote it; '[1]' is a name, not an array.
+        string csv = "user_id,name,user_metadata.theme,user_metadata.prefs\n"
+            + "\"'auth0|1\",\"'[1]\",\"'{}\",\n"
+            + "\"'auth0|2\",\"'Ann\",\"'[\"\"dark\"\"]\",\n";
+        var records = await TestData.ReadUsersFromTextAsync(csv);
+        Assert.That(records.All(r => r.IsSuccess), Is.True, () => string.Join("; ", records.Select(r => r.Error)));
+        Assert.That(records[0].Value!.Name, Is.EqualTo("[1]"));
+        Assert.That(records[0].Value!.UserMetadata!["theme"]!.GetValue<string>(), Is.EqualTo("{}"));
+        Assert.That(records[1].Value!.UserMetadata!["theme"]!.GetValue<string>(), Is.EqualTo("[\"dark\"]"));
+    }
+
+    [Test]
+    public async Task Csv_UnescapedMetadataPathCellCanHoldJson()
+    {
+        var user = Single(await TestData.ReadUsersFromTextAsync("user_id,name,user_metadata.consent\nauth0|1,[1],\"{\"\"given\"\":true}\"\n"));
+        Assert.That(user.Name, Is.EqualTo("[1]"), "a known text attribute is never JSON");
+        Assert.That(user.UserMetadata!["consent"]!["given"]!.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
+    public async Task Csv_GenuineReplacementCharacterIsNotAnEncodingError()
+    {
+        // Regression: a real U+FFFD in valid UTF-8 was reported as "the row is not valid UTF-8".
+        var user = Single(await TestData.ReadUsersFromTextAsync("user_id,name\n\"'auth0|1\",\"'Bad \uFFFD char\"\n"));
+        Assert.That(user.Name, Is.EqualTo("Bad \uFFFD char"));
+    }
+
+    [Test]
     public async Task Csv_WrongNumberOfCellsIsRejectedAndTheReadGoesOn()
     {
         var records = await TestData.ReadUsersFromTextAsync("user_id,email\nauth0|1,a@example.com,extra\nauth0|2,b@example.com\n");

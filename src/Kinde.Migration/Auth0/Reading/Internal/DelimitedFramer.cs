@@ -17,13 +17,22 @@ namespace Kinde.Migration.Auth0.Reading.Internal;
 /// sampled; when at least 90 % of their string-like cells (not booleans, numbers or ISO dates) start with <c>'</c>,
 /// exactly one leading <c>'</c> is stripped from every cell that has it. Otherwise cells are left alone, so an
 /// older export's legitimate leading apostrophe survives. Formula-looking values stay plain strings.</para>
-/// <para>A cell that starts with <c>{</c> or <c>[</c> and is valid JSON is passed on as JSON. An empty cell is an
+/// <para>A cell that starts with <c>{</c> or <c>[</c> and is valid JSON is passed on as JSON when its column is a
+/// whole <c>identities</c>, metadata or <c>multifactor</c> column, or an unescaped metadata-path or unknown column;
+/// known text attributes (<c>name</c>, <c>email</c>, …) and escaped cells elsewhere stay strings. An empty cell is an
 /// absent attribute, except in tab-separated files, where an empty boolean means <c>false</c> (the legacy
 /// extension wrote <c>false</c> as an empty string).</para>
 /// </remarks>
 internal sealed class DelimitedFramer : IRecordFramer
 {
     internal const int SampleRows = 200;
+
+    // Invalid UTF-8 decodes to this noncharacter rather than U+FFFD, so a genuine U+FFFD in the data is not
+    // mistaken for a decoding error.
+    private const char InvalidUtf8Marker = '\uFFFF';
+
+    private static readonly Encoding MarkingUtf8 = Encoding.GetEncoding(
+        "utf-8", EncoderFallback.ReplacementFallback, new DecoderReplacementFallback(InvalidUtf8Marker.ToString()));
 
     private readonly CsvParser _parser;
     private readonly StreamReader _text;
@@ -35,6 +44,7 @@ internal sealed class DelimitedFramer : IRecordFramer
     private readonly Utf8JsonWriter _writer;
     private string[]? _header;
     private bool[] _booleanColumn = [];
+    private ColumnKind[] _columnKinds = [];
     private bool _stripApostrophe;
     private bool _badData;
     private bool _done;
@@ -44,7 +54,7 @@ internal sealed class DelimitedFramer : IRecordFramer
         _tabSeparated = tabSeparated;
         _keys = keys;
         _maxRecordBytes = maxRecordBytes;
-        _text = new StreamReader(stream, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        _text = new StreamReader(stream, MarkingUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             Delimiter = tabSeparated ? "\t" : ",",
@@ -74,6 +84,7 @@ internal sealed class DelimitedFramer : IRecordFramer
             // Header cells may carry the same OWASP apostrophe as data cells; an attribute name never starts with one.
             _header = [.. first.Cells.Select(h => h.StartsWith('\'') ? h[1..] : h)];
             _booleanColumn = [.. _header.Select(_keys.IsBoolean)];
+            _columnKinds = [.. _header.Select(Classify)];
             while (_pending.Count < SampleRows && await ReadRowAsync(cancellationToken).ConfigureAwait(false) is { } row)
             {
                 _pending.Enqueue(row);
@@ -161,7 +172,7 @@ internal sealed class DelimitedFramer : IRecordFramer
             error = $"the record is longer than the {_maxRecordBytes}-byte limit";
             raw = "";
         }
-        else if (raw.Contains('\uFFFD', StringComparison.Ordinal))
+        else if (raw.Contains(InvalidUtf8Marker, StringComparison.Ordinal))
         {
             error = "the row is not valid UTF-8";
         }
@@ -200,12 +211,13 @@ internal sealed class DelimitedFramer : IRecordFramer
                 continue;
             }
 
-            if (_stripApostrophe && cell[0] == '\'')
+            bool escaped = _stripApostrophe && cell[0] == '\'';
+            if (escaped)
             {
                 cell = cell[1..];
             }
 
-            if (cell.Length > 0 && cell[0] is '{' or '[' && TryGetJson(cell, out byte[]? json))
+            if (cell.Length > 0 && cell[0] is '{' or '[' && ShouldTryJson(_columnKinds[i], escaped) && TryGetJson(cell, out byte[]? json))
             {
                 _writer.WritePropertyName(_header![i]);
                 _writer.WriteRawValue(json, skipInputValidation: true);
@@ -221,6 +233,27 @@ internal sealed class DelimitedFramer : IRecordFramer
         return new Frame(FrameKind.Record, _json.WrittenMemory, row.Number, RawText: row.Raw);
     }
 
+    // Whole identities/metadata/multifactor columns can only be JSON; known text attributes are never JSON; for
+    // anything else (metadata paths, unknown columns) an OWASP-escaped cell was a string when Auth0 wrote it.
+    private static bool ShouldTryJson(ColumnKind kind, bool escaped) => kind switch
+    {
+        ColumnKind.Structured => true,
+        ColumnKind.Text => false,
+        _ => !escaped,
+    };
+
+    private ColumnKind Classify(string header)
+    {
+        ResolvedKey key = _keys.Resolve(header);
+        return key.Field switch
+        {
+            UserField.Identities or UserField.Multifactor => ColumnKind.Structured,
+            UserField.AppMetadata or UserField.UserMetadata => key.MetadataPath is null ? ColumnKind.Structured : ColumnKind.Other,
+            UserField.Unknown => ColumnKind.Other,
+            _ => ColumnKind.Text,
+        };
+    }
+
     private static bool TryGetJson(string cell, out byte[]? json)
     {
         json = Encoding.UTF8.GetBytes(cell);
@@ -234,6 +267,13 @@ internal sealed class DelimitedFramer : IRecordFramer
             json = null;
             return false;
         }
+    }
+
+    private enum ColumnKind
+    {
+        Text,
+        Structured,
+        Other,
     }
 
     private sealed record Row(long Number, string[] Cells, string? Raw, string? Error);

@@ -6,6 +6,9 @@ namespace Kinde.Migration.Auth0.Reading.Internal;
 /// <summary>Parses one user record (UTF-8 JSON object) straight from a <see cref="Utf8JsonReader"/>.</summary>
 internal sealed class UserRecordParser(KeyResolver keys)
 {
+    /// <summary>The key under which rejected-records files explain a rejection; skipped on read.</summary>
+    internal const string RejectionAnnotation = "_rejection";
+
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
     public Auth0User Parse(ReadOnlySpan<byte> json)
@@ -23,6 +26,13 @@ internal sealed class UserRecordParser(KeyResolver keys)
             {
                 ResolvedKey key = keys.Resolve(ref reader, out string rawKey);
                 reader.Read();
+                if (rawKey == RejectionAnnotation)
+                {
+                    // The annotation our rejected-records file adds; a fixed record fed back must not carry it along.
+                    reader.Skip();
+                    continue;
+                }
+
                 ReadField(ref reader, user, key, rawKey);
             }
 

@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Kinde.Migration.Auth0.Reading;
+using Kinde.Migration.Pipeline;
+using Kinde.Migration.Target.Files;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Kinde.Migration.Cli.Commands;
+
+/// <summary><c>kinde-migrate convert</c>: Auth0 exports → Kinde dashboard import files, offline.</summary>
+internal static class ConvertCommand
+{
+    private static readonly string[] Modes = ["with-passwords", "users-only", "passwords-only", "no-passwords", "passwordless"];
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var users = new Option<string>("--users") { Description = "The Auth0 user export (NDJSON, JSON, CSV; gzip or plain).", Required = true };
+        var passwords = new Option<string?>("--passwords") { Description = "The password-hash export from Auth0 support (decrypted)." };
+        var output = new Option<string>("--out") { Description = "The directory for the Kinde import files, rejected.ndjson and report.json.", Required = true };
+        var mode = new Option<string>("--mode") { Description = "The migration approach.", DefaultValueFactory = _ => "with-passwords" };
+        mode.AcceptOnlyFromAmong(Modes);
+        var format = new Option<string>("--format") { Description = "Kinde import file format.", DefaultValueFactory = _ => "ndjson" };
+        format.AcceptOnlyFromAmong("ndjson", "csv");
+        var maxFileMb = new Option<int>("--max-file-mb") { Description = "Largest import file, in MiB (Kinde accepts up to 49 MB).", DefaultValueFactory = _ => 20 };
+        maxFileMb.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1024)
+            {
+                result.AddError("--max-file-mb must be between 1 and 1024.");
+            }
+        });
+        var config = new Option<string?>("--config") { Description = "A JSON settings file; its KindeMigration section holds the options (mapping, metadata, validation)." };
+
+        var command = new Command("convert", "Convert Auth0 exports into Kinde import files (Users › Import users › Custom NDJSON / Custom CSV). Offline.")
+        {
+            users, passwords, output, mode, format, maxFileMb, config,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            MigrationRunner runner;
+            try
+            {
+                runner = BuildRunner(parse.GetValue(config), parse.GetValue(output)!, ParseMode(parse.GetValue(mode)!),
+                    parse.GetValue(format) == "csv" ? KindeImportFileFormat.Csv : KindeImportFileFormat.NdJson, parse.GetValue(maxFileMb));
+            }
+            catch (Exception ex) when (ex is OptionsValidationException or FileNotFoundException or InvalidDataException or FormatException or InvalidOperationException)
+            {
+                await stderr.WriteLineAsync("error: invalid settings: " + ex.Message).ConfigureAwait(false);
+                return Program.Failure;
+            }
+
+            using var bar = new ProgressPrinter(stderr);
+            try
+            {
+                var report = await runner.RunAsync(parse.GetValue(users)!, parse.GetValue(passwords), bar, cancellationToken).ConfigureAwait(false);
+                bar.Finish();
+                await WriteSummaryAsync(stdout, report).ConfigureAwait(false);
+                return Program.Success;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                bar.Finish();
+                await stderr.WriteLineAsync($"error: input file not found: {(ex as FileNotFoundException)?.FileName ?? ex.Message}").ConfigureAwait(false);
+            }
+            catch (ExportFormatException ex)
+            {
+                bar.Finish();
+                await stderr.WriteLineAsync("error: an input cannot be read: " + ex.Message).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                bar.Finish();
+                await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                bar.Finish();
+                await stderr.WriteLineAsync("error: permission denied: " + ex.Message).ConfigureAwait(false);
+            }
+
+            return Program.Failure;
+        });
+        return command;
+    }
+
+    private static MigrationRunner BuildRunner(string? configPath, string output, MigrationMode mode, KindeImportFileFormat format, int maxFileMb)
+    {
+        var configuration = new ConfigurationBuilder();
+        if (configPath is not null)
+        {
+            configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false);
+        }
+
+        var services = new ServiceCollection();
+        services.AddKindeMigration(configuration.Build().GetSection(MigrationOptions.SectionName))
+            .UseImportFiles(format, maxFileMb * 1024L * 1024L);
+        services.PostConfigure<MigrationOptions>(o =>
+        {
+            o.Mode = mode;
+            o.OutputDirectory = output;
+        });
+        var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<MigrationRunner>();
+    }
+
+    private static MigrationMode ParseMode(string mode) => mode switch
+    {
+        "users-only" => MigrationMode.UsersOnly,
+        "passwords-only" => MigrationMode.PasswordsOnly,
+        "no-passwords" => MigrationMode.NoPasswords,
+        "passwordless" => MigrationMode.Passwordless,
+        _ => MigrationMode.WithPasswords,
+    };
+
+    private static async Task WriteSummaryAsync(TextWriter stdout, MigrationReport report)
+    {
+        await stdout.WriteLineAsync($"mode: {MigrationReport.ModeName(report.Mode)}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"users: {report.UsersRead} read, {report.UsersAccepted} accepted, {report.UsersRejected} rejected, {report.UsersMerged} merged").ConfigureAwait(false);
+        if (report.HashesRead > 0)
+        {
+            await stdout.WriteLineAsync(
+                $"password hashes: {report.HashesRead} read, {report.HashesJoined} joined, {report.HashesOrphaned} without a user, " +
+                $"{report.HashesAmbiguous} ambiguous, {report.PasswordsUnsupported} unsupported; {report.UsersWithoutHash} users without a hash").ConfigureAwait(false);
+        }
+
+        foreach (var (code, count) in report.Warnings.OrderByDescending(w => w.Value).Take(10))
+        {
+            await stdout.WriteLineAsync($"warning: {code} ×{count}").ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync("files:").ConfigureAwait(false);
+        foreach (string file in report.Files)
+        {
+            await stdout.WriteLineAsync("  " + file).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A progress bar redrawn in place on a terminal; plain lines, now and then, when stderr is redirected.</summary>
+    private sealed class ProgressPrinter(TextWriter stderr) : IProgress<MigrationProgress>, IDisposable
+    {
+        private readonly bool _interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly Lock _gate = new();
+        private TimeSpan? _lastPlain;
+        private bool _drawn;
+
+        public void Report(MigrationProgress value)
+        {
+            lock (_gate)
+            {
+                string text = $"{value.Phase}: {value.RecordsRead:N0} read, {value.UsersAccepted:N0} accepted, {value.UsersRejected:N0} rejected ({_clock.Elapsed:mm\\:ss})";
+                if (_interactive)
+                {
+                    stderr.Write("\r" + text.PadRight(Math.Max(Console.WindowWidth - 1, 20))[..Math.Max(Console.WindowWidth - 1, 20)]);
+                    _drawn = true;
+                }
+                else if (value.Phase == "done" || _lastPlain is null || _clock.Elapsed - _lastPlain >= TimeSpan.FromSeconds(5))
+                {
+                    stderr.WriteLine(text);
+                    _lastPlain = _clock.Elapsed;
+                }
+            }
+        }
+
+        public void Finish()
+        {
+            lock (_gate)
+            {
+                if (_drawn)
+                {
+                    stderr.WriteLine();
+                    _drawn = false;
+                }
+            }
+        }
+
+        public void Dispose() => Finish();
+    }
+}

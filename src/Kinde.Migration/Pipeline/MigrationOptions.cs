@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using Kinde.Migration.Auth0.Reading;
+using Kinde.Migration.Mapping;
+using Kinde.Migration.Validation;
+
+namespace Kinde.Migration.Pipeline;
+
+/// <summary>Options of a migration run; bind them from configuration (section <c>KindeMigration</c>).</summary>
+public sealed class MigrationOptions
+{
+    /// <summary>The default configuration section name.</summary>
+    public const string SectionName = "KindeMigration";
+
+    /// <summary>Gets or sets the migration approach.</summary>
+    /// <value>The default value is <see cref="MigrationMode.WithPasswords"/>.</value>
+    public MigrationMode Mode { get; set; } = MigrationMode.WithPasswords;
+
+    /// <summary>Gets or sets where the run writes its files (import files, <c>rejected.ndjson</c>, <c>report.json</c>).</summary>
+    /// <value>The default value is <c>kinde-import</c>.</value>
+    [Required]
+    public string OutputDirectory { get; set; } = "kinde-import";
+
+    /// <summary>Gets or sets what happens to users sharing an email.</summary>
+    /// <value>The default value is <see cref="DuplicateEmailPolicy.Merge"/>.</value>
+    public DuplicateEmailPolicy DuplicateEmails { get; set; } = DuplicateEmailPolicy.Merge;
+
+    /// <summary>Gets or sets how many bytes of password-hash records the join keeps in memory before spilling them to
+    /// an owner-only temporary file.</summary>
+    /// <value>The default value is 32 MiB.</value>
+    [Range(0, long.MaxValue)]
+    public long HashIndexMemoryBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Gets or sets where the join spills; the output directory when <see langword="null"/>.</summary>
+    public string? TempDirectory { get; set; }
+
+    /// <summary>Gets or sets the capacity of the bounded channels between stages.</summary>
+    /// <value>The default value is 1024.</value>
+    [Range(1, 1_000_000)]
+    public int ChannelCapacity { get; set; } = 1024;
+
+    /// <summary>Gets the export reader options.</summary>
+    public Auth0ReaderOptions Reader { get; } = new();
+
+    /// <summary>Gets the default mapper's options.</summary>
+    public MappingOptions Mapping { get; } = new();
+
+    /// <summary>Gets the validation options.</summary>
+    public KindeValidationOptions Validation { get; } = new();
+}

@@ -1,0 +1,435 @@
+using System.Threading.Channels;
+using Kinde.Migration.Auth0;
+using Kinde.Migration.Auth0.Reading;
+using Kinde.Migration.Joining;
+using Kinde.Migration.Mapping;
+using Kinde.Migration.Target;
+using Kinde.Migration.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kinde.Migration.Pipeline;
+
+/// <summary>
+/// Runs a migration: password join → mapper chain → Kinde validation → importer, over bounded channels, and returns a
+/// <see cref="MigrationReport"/> (also written as <c>report.json</c>, beside <c>rejected.ndjson</c>).
+/// </summary>
+/// <remarks>
+/// <para>The user export is read twice. The first pass only notes, per user, which hash it would take and how many
+/// users share each email, so the second pass can decide without guessing: a hash claimed by several users, or an
+/// email shared by several hashes or users, is ambiguous and not used; users sharing an email are merged (or the
+/// later ones rejected, per <see cref="MigrationOptions.DuplicateEmails"/>). A merge group is held until its last
+/// member has been read, so memory grows only with the number of users who share an email.</para>
+/// <para>Every user read is accounted for: <c>users_read = users_accepted + users_rejected + users_merged</c>.</para>
+/// </remarks>
+public class MigrationRunner
+{
+    private const int ProgressEvery = 10_000;
+
+    private readonly MigrationOptions _options;
+    private readonly IUserMapper _mapper;
+    private readonly IKindeImporter _importer;
+    private readonly IAuth0UserReader _userReader;
+    private readonly IPasswordHashReader _hashReader;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="MigrationRunner"/> class.</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="mapper">The outermost mapper of the chain.</param>
+    /// <param name="importer">Where accepted users go.</param>
+    /// <param name="userReader">The user export reader; the built-in one when <see langword="null"/>.</param>
+    /// <param name="hashReader">The hash export reader; the built-in one when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for the report; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="logger">The logger; none when <see langword="null"/>.</param>
+    public MigrationRunner(
+        MigrationOptions options,
+        IUserMapper mapper,
+        IKindeImporter importer,
+        IAuth0UserReader? userReader = null,
+        IPasswordHashReader? hashReader = null,
+        TimeProvider? timeProvider = null,
+        ILogger<MigrationRunner>? logger = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _mapper = mapper ?? throw new ArgumentNullException(nameof(mapper));
+        _importer = importer ?? throw new ArgumentNullException(nameof(importer));
+        _userReader = userReader ?? new Auth0UserReader(options.Reader);
+        _hashReader = hashReader ?? new PasswordHashReader(options.Reader);
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>For mocking.</summary>
+    protected MigrationRunner()
+    {
+        _options = new MigrationOptions();
+        _mapper = null!;
+        _importer = null!;
+        _userReader = null!;
+        _hashReader = null!;
+        _time = TimeProvider.System;
+        _logger = NullLogger.Instance;
+    }
+
+    /// <summary>Runs the migration.</summary>
+    /// <param name="usersPath">The Auth0 user export (read twice).</param>
+    /// <param name="passwordsPath">The Auth0 password-hash export, if any.</param>
+    /// <param name="progress">Receives progress snapshots.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="FileNotFoundException">An input file does not exist.</exception>
+    /// <exception cref="ExportFormatException">An input cannot be read at all (e.g. it is encrypted).</exception>
+    public virtual async Task<MigrationReport> RunAsync(string usersPath, string? passwordsPath = null, IProgress<MigrationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(usersPath);
+        var report = new MigrationReport { Mode = _options.Mode, StartedAt = _time.GetUtcNow() };
+        string output = Path.GetFullPath(_options.OutputDirectory);
+        Directory.CreateDirectory(output);
+        Log.RunStarted(_logger, MigrationReport.ModeName(_options.Mode), output);
+
+        using PasswordHashIndex? index = passwordsPath is null ? null : await BuildIndexAsync(passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
+        var emailCounts = await ScanUsersAsync(usersPath, index, progress, cancellationToken).ConfigureAwait(false);
+
+        string rejectedPath = Path.Combine(output, "rejected.ndjson");
+        using (var rejected = new RejectedRecordsWriter(rejectedPath))
+        {
+            var run = new Run(this, report, index, emailCounts, rejected, progress);
+            await run.ConvertAsync(usersPath, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        report.HashesOrphaned = index?.CountUnused() ?? 0;
+        report.Files.Add(rejectedPath);
+        report.FinishedAt = _time.GetUtcNow();
+        string reportPath = Path.Combine(output, "report.json");
+        report.Files.Add(reportPath);
+        await using (var file = File.Create(reportPath))
+        {
+            await report.WriteJsonAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.RunFinished(_logger, report.UsersRead, report.UsersAccepted, report.UsersRejected, report.UsersMerged, report.HashesJoined);
+        progress?.Report(new MigrationProgress("done", report.UsersRead, report.UsersAccepted, report.UsersRejected));
+        return report;
+    }
+
+    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
+        var index = new PasswordHashIndex(_options.HashIndexMemoryBytes, _options.TempDirectory ?? Path.GetFullPath(_options.OutputDirectory));
+        try
+        {
+            await using var source = await ExportSource.OpenAsync(passwordsPath, cancellationToken).ConfigureAwait(false);
+            await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+
+        report.HashesRead = index.HashesRead;
+        report.HashesRejected = index.HashesRejected;
+        report.HashesDuplicate = index.Duplicates;
+        foreach (var rejection in index.Rejections)
+        {
+            report.HashRejections.Add(rejection);
+        }
+
+        Log.HashesIndexed(_logger, index.HashesRead, index.HashesRejected, index.SpilledToDisk);
+        return index;
+    }
+
+    private async Task<Dictionary<ulong, int>> ScanUsersAsync(string usersPath, PasswordHashIndex? index, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var emailCounts = new Dictionary<ulong, int>();
+        long read = 0;
+        await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
+        await foreach (var record in _userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+        {
+            if (++read % ProgressEvery == 0)
+            {
+                progress?.Report(new MigrationProgress("scanning users", read, 0, 0));
+            }
+
+            if (record.Value is not { } user)
+            {
+                continue;
+            }
+
+            index?.Claim(user);
+            if (!string.IsNullOrWhiteSpace(user.Email))
+            {
+                ulong key = KeyHash.OfEmail(user.Email);
+                emailCounts[key] = emailCounts.TryGetValue(key, out int n) ? n + 1 : 1;
+            }
+        }
+
+        // Only emails shared by several users matter from here on.
+        foreach (var single in emailCounts.Where(e => e.Value == 1).Select(e => e.Key).ToList())
+        {
+            emailCounts.Remove(single);
+        }
+
+        emailCounts.TrimExcess();
+        return emailCounts;
+    }
+
+    /// <summary>The second pass: one instance per run.</summary>
+    private sealed class Run(
+        MigrationRunner runner,
+        MigrationReport report,
+        PasswordHashIndex? index,
+        Dictionary<ulong, int> sharedEmails,
+        RejectedRecordsWriter rejected,
+        IProgress<MigrationProgress>? progress)
+    {
+        private readonly KindeUserValidator _validator = new(runner._options.Validation);
+        private readonly Dictionary<ulong, EmailGroup> _groups = [];
+
+        public async Task ConvertAsync(string usersPath, string output, CancellationToken cancellationToken)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var bounded = new BoundedChannelOptions(runner._options.ChannelCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait };
+            var records = Channel.CreateBounded<(ExportRecord<Auth0User> Record, string Source)>(bounded);
+            var accepted = Channel.CreateBounded<KindeUser>(bounded);
+
+            Task read = ReadAsync(usersPath, records.Writer, cts.Token);
+            Task map = MapAsync(records.Reader, accepted.Writer, cts.Token);
+            Task<KindeImportResult> import = runner._importer.ImportAsync(accepted.Reader.ReadAllAsync(cts.Token), new KindeImportContext(runner._options.Mode, output), cts.Token);
+            try
+            {
+                await Task.WhenAll(read, map, import).ConfigureAwait(false);
+            }
+            catch
+            {
+                await cts.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            var result = await import.ConfigureAwait(false);
+            foreach (string file in result.Files)
+            {
+                report.Files.Add(file);
+            }
+
+            foreach (var (name, value) in result.Counters)
+            {
+                MigrationReport.Increment(report.ImporterCounters, name, value);
+            }
+
+            foreach (var (code, count) in result.Warnings)
+            {
+                MigrationReport.Increment(report.Warnings, code, count);
+            }
+        }
+
+        private async Task ReadAsync(string usersPath, ChannelWriter<(ExportRecord<Auth0User>, string)> writer, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
+                await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+                {
+                    await writer.WriteAsync((record, source.Name), cancellationToken).ConfigureAwait(false);
+                }
+
+                writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                writer.Complete(ex);
+                throw;
+            }
+        }
+
+        private async Task MapAsync(ChannelReader<(ExportRecord<Auth0User> Record, string Source)> reader, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await foreach (var (record, source) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    report.UsersRead++;
+                    if (report.UsersRead % ProgressEvery == 0)
+                    {
+                        progress?.Report(new MigrationProgress("converting", report.UsersRead, report.UsersAccepted, report.UsersRejected));
+                    }
+
+                    if (record.Value is not { } user)
+                    {
+                        Reject("read", 1);
+                        rejected.WriteReadError(record.Error!);
+                        continue;
+                    }
+
+                    await MapUserAsync(new SourceUser(user, source, record.Position), writer, cancellationToken).ConfigureAwait(false);
+                }
+
+                // Groups still open had members that never arrived (cannot happen with an unchanged file); flush them.
+                foreach (var group in _groups.Values.Where(g => g.Members.Count > 0).ToList())
+                {
+                    await FlushGroupAsync(group, writer, cancellationToken).ConfigureAwait(false);
+                }
+
+                writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                writer.Complete(ex);
+                throw;
+            }
+        }
+
+        private async Task MapUserAsync(SourceUser source, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        {
+            var join = index?.Resolve(source.User) ?? new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+            CountJoin(source.User, join);
+            var context = new MappingContext(runner._options.Mode, join, Warn, RecordFate);
+            MappingResult result = await runner._mapper.MapAsync(source.User, context, cancellationToken).ConfigureAwait(false);
+
+            EmailGroup? group = null;
+            if (!string.IsNullOrWhiteSpace(source.User.Email))
+            {
+                ulong key = KeyHash.OfEmail(source.User.Email);
+                if (sharedEmails.TryGetValue(key, out int expected))
+                {
+                    if (!_groups.TryGetValue(key, out group))
+                    {
+                        _groups[key] = group = new EmailGroup(expected);
+                    }
+
+                    group.Seen++;
+                }
+            }
+
+            if (result.User is not { } mapped)
+            {
+                Reject("map", 1);
+                rejected.WriteUser(source.User, source.Source, source.Position, "map", result.RejectionReasons);
+            }
+            else if (group is null)
+            {
+                await ValidateAndEmitAsync([source], mapped, writer, cancellationToken).ConfigureAwait(false);
+            }
+            else if (runner._options.DuplicateEmails == DuplicateEmailPolicy.Reject)
+            {
+                if (group.Emitted)
+                {
+                    Reject("duplicate", 1);
+                    rejected.WriteUser(source.User, source.Source, source.Position, "duplicate", ["another user with the same email was already accepted (duplicate email policy: reject)"]);
+                }
+                else
+                {
+                    group.Emitted = await ValidateAndEmitAsync([source], mapped, writer, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                group.Members.Add((source, mapped));
+            }
+
+            if (group is not null && group.Seen == group.Expected && group.Members.Count > 0)
+            {
+                await FlushGroupAsync(group, writer, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task FlushGroupAsync(EmailGroup group, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        {
+            var members = group.Members.ToList();
+            group.Members.Clear();
+            KindeUser merged = members.Count == 1 ? members[0].Mapped : KindeUserMerger.Merge([.. members.Select(m => m.Mapped)], Warn);
+            if (await ValidateAndEmitAsync([.. members.Select(m => m.Source)], merged, writer, cancellationToken).ConfigureAwait(false))
+            {
+                report.UsersMerged += members.Count - 1;
+            }
+        }
+
+        private async Task<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        {
+            IReadOnlyList<string> problems = _validator.Validate(user);
+            if (problems.Count > 0)
+            {
+                Reject("validate", sources.Count);
+                foreach (var source in sources)
+                {
+                    rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
+                }
+
+                return false;
+            }
+
+            report.UsersAccepted++;
+            await writer.WriteAsync(user, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        private void CountJoin(Auth0User user, PasswordJoinResult join)
+        {
+            if (index is null)
+            {
+                return;
+            }
+
+            switch (join.Outcome)
+            {
+                case PasswordJoinOutcome.ById:
+                case PasswordJoinOutcome.ByLinkedIdentity:
+                case PasswordJoinOutcome.ByEmail:
+                    report.HashesJoined++;
+                    MigrationReport.Increment(report.HashesJoinedBy, join.Outcome switch
+                    {
+                        PasswordJoinOutcome.ById => "id",
+                        PasswordJoinOutcome.ByLinkedIdentity => "linked_identity",
+                        _ => "email",
+                    });
+                    break;
+                case PasswordJoinOutcome.Ambiguous:
+                    report.HashesAmbiguous++;
+                    break;
+                default:
+                    report.UsersWithoutHash++;
+                    MigrationReport.Increment(report.UsersWithoutHashByProvider, user.Provider ?? "(none)");
+                    break;
+            }
+        }
+
+        private void Reject(string stage, long count)
+        {
+            report.UsersRejected += count;
+            MigrationReport.Increment(report.RejectedByStage, stage, count);
+        }
+
+        private void Warn(string code)
+        {
+            MigrationReport.Increment(report.Warnings, code);
+            if (code.StartsWith("password_unsupported:", StringComparison.Ordinal))
+            {
+                report.PasswordsUnsupported++;
+            }
+        }
+
+        private void RecordFate(string key, MetadataKeyFate fate)
+        {
+            if (!report.MetadataKeys.TryGetValue(key, out var fates))
+            {
+                report.MetadataKeys[key] = fates = new SortedDictionary<MetadataKeyFate, long>();
+            }
+
+            fates[fate] = fates.TryGetValue(fate, out long n) ? n + 1 : 1;
+        }
+    }
+
+    private sealed record SourceUser(Auth0User User, string Source, long Position);
+
+    private sealed class EmailGroup(int expected)
+    {
+        public int Expected { get; } = expected;
+
+        public int Seen { get; set; }
+
+        public bool Emitted { get; set; }
+
+        public List<(SourceUser Source, KindeUser Mapped)> Members { get; } = [];
+    }
+}

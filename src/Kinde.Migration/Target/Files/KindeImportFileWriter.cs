@@ -1,0 +1,332 @@
+using System.Buffers;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using Kinde.Migration.Target.Files.Internal;
+
+namespace Kinde.Migration.Target.Files;
+
+/// <summary>
+/// Writes <see cref="KindeUser"/> values into the files Kinde's dashboard imports (Users › Import users):
+/// "Custom NDJSON" or "Custom CSV", split into <c>{prefix}-0001.ndjson</c>, <c>{prefix}-0002.ndjson</c>, … so that no
+/// file is larger than <see cref="KindeImportFileOptions.MaxFileBytes"/>.
+/// </summary>
+/// <remarks>
+/// <para>A user's data (its NDJSON line, or all of its CSV rows) is never split across files. A user larger than the
+/// limit on its own is written alone into its own file and counted in <see cref="Warnings"/>
+/// (<see cref="KindeImportWarnings.UserExceedsMaxFileBytes"/>). Every CSV file starts with the header.</para>
+/// <para>The output is deterministic (the same users in the same order give byte-identical files): UTF-8 without a
+/// byte order mark, <c>\n</c> line endings, properties sorted by key.</para>
+/// <para>Files can hold password hashes: on Unix every file is created readable and writable by its owner only
+/// (<c>0600</c>). Creating the writer fails when the directory already holds files of this prefix and format,
+/// so that stale parts of an earlier run are never mixed with, or imported alongside, a new one.</para>
+/// <para><b>NDJSON</b> lines follow Kinde's "Custom NDJSON" schema: <c>id</c>, <c>first_name</c>, <c>last_name</c>,
+/// <c>password</c> (<c>hashed_password</c>, <c>hashing_algorithm</c>, <c>salt</c>, <c>salt_format</c>,
+/// <c>salt_position</c>; left out for users without a password), <c>identities</c> (<c>type</c>, <c>identity</c>,
+/// <c>is_verified</c>, <c>provider</c>, <c>profile</c>), <c>properties</c> (<c>key</c>, <c>value</c>) and
+/// <c>organizations</c> (<c>external_id</c>, <c>roles</c>, <c>permissions</c>). Null values are left out. Strings are
+/// escaped with the default JSON rules (<c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, <c>'</c>, <c>+</c> and control
+/// characters as <c>\uXXXX</c>), but letters of every script stay readable.</para>
+/// <para><b>CSV</b> files follow Kinde's "Custom CSV" columns: <c>id, email, email_verified, phone, phone_verified,
+/// username, first_name, last_name, hashed_password, hashing_method, salt, salt_position, salt_format,
+/// external_organization_id, roles, permissions</c>. Booleans are <c>TRUE</c>/<c>FALSE</c> (empty when unknown).
+/// A user gets one row per organization (the same user data repeated), or one row with empty organization columns
+/// when it has none; roles and permissions are comma-separated inside one (quoted) cell. Only the first email,
+/// phone and username identity fit: further and social identities, and properties, are left out and counted in
+/// <see cref="Warnings"/>.</para>
+/// <para><b>Spreadsheets:</b> values are written exactly as they are, because Kinde must receive the exact data.
+/// A value that starts with <c>=</c>, <c>+</c>, <c>-</c> or <c>@</c> (a name such as <c>=HYPERLINK(…)</c>) is
+/// <em>not</em> defused, so a spreadsheet program would run it as a formula: import the files into Kinde, do not open
+/// them in a spreadsheet.</para>
+/// <para>Picture and suspension have no field in either format; users that have them are counted in
+/// <see cref="Warnings"/> and need the Management API.</para>
+/// <para>An instance is not thread-safe: call <see cref="WriteAsync"/> from one caller at a time, then
+/// <see cref="CompleteAsync"/>.</para>
+/// </remarks>
+public sealed class KindeImportFileWriter : IAsyncDisposable
+{
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly string _directory;
+    private readonly string _prefix;
+    private readonly long _maxFileBytes;
+    private readonly IUserEncoder _encoder;
+    private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
+    private readonly WarningSet _userWarnings = new();
+    private readonly SortedDictionary<string, long> _warnings = new(StringComparer.Ordinal);
+    private readonly List<string> _paths = [];
+
+    private FileStream? _stream;
+    private long _fileBytes;
+    private long _fileUsers;
+    private bool _completed;
+    private bool _faulted;
+    private bool _disposed;
+
+    private KindeImportFileWriter(string directory, string prefix, long maxFileBytes, IUserEncoder encoder)
+    {
+        _directory = directory;
+        _prefix = prefix;
+        _maxFileBytes = maxFileBytes;
+        _encoder = encoder;
+        Warnings = new ReadOnlyDictionary<string, long>(_warnings);
+    }
+
+    /// <summary>Gets the number of users written.</summary>
+    public long UsersWritten { get; private set; }
+
+    /// <summary>Gets the number of data rows written: CSV rows (headers not counted; one per user and
+    /// organization), or NDJSON lines (one per user).</summary>
+    public long RowsWritten { get; private set; }
+
+    /// <summary>Gets, per warning key (see <see cref="KindeImportWarnings"/>), the number of users it applied to,
+    /// ordered by key. The users were still written.</summary>
+    public IReadOnlyDictionary<string, long> Warnings { get; }
+
+    /// <summary>Creates the output directory if needed and opens the first file.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The writer; dispose it (or call <see cref="CompleteAsync"/>) when done.</returns>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="IOException">The directory already holds files of this prefix and format, or cannot be
+    /// written.</exception>
+    public static async Task<KindeImportFileWriter> CreateAsync(KindeImportFileOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        string directory = Path.GetFullPath(options.OutputDirectory);
+        if (!Directory.Exists(directory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, OwnerOnlyDirectory);
+            }
+        }
+
+        IUserEncoder encoder = options.Format == KindeImportFileFormat.Csv ? new CsvUserEncoder() : new NdJsonUserEncoder();
+        ThrowIfEarlierOutputExists(directory, options.FilePrefix, encoder.Extension);
+
+        var writer = new KindeImportFileWriter(directory, options.FilePrefix, options.MaxFileBytes, encoder);
+        try
+        {
+            await writer.OpenNextFileAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return writer;
+    }
+
+    /// <summary>Writes one user, starting a new file first when the user does not fit into the current one.</summary>
+    /// <param name="user">The user.</param>
+    /// <param name="cancellationToken">The cancellation token; checked before the user is written, never while its
+    /// bytes are being written, so a user is always written whole.</param>
+    /// <returns>A task that completes when the user is written.</returns>
+    /// <exception cref="InvalidOperationException">The writer was completed, or an earlier write failed.</exception>
+    public async ValueTask WriteAsync(KindeUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ThrowIfNotWritable();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        _buffer.Clear();
+        _userWarnings.Clear();
+        if (!string.IsNullOrEmpty(user.Picture))
+        {
+            _userWarnings.Add(KindeImportWarnings.PictureNotInImportFile);
+        }
+
+        if (user.Suspended)
+        {
+            _userWarnings.Add(KindeImportWarnings.SuspendedNeedsApi);
+        }
+
+        int rows = _encoder.Encode(user, _buffer, _userWarnings);
+        int length = _buffer.WrittenCount;
+
+        try
+        {
+            if (_fileUsers > 0 && _fileBytes + length > _maxFileBytes)
+            {
+                await CloseFileAsync().ConfigureAwait(false);
+                await OpenNextFileAsync().ConfigureAwait(false);
+            }
+
+            if (_fileBytes + length > _maxFileBytes)
+            {
+                // The file holds nothing but the header: the user alone is too big; it stays alone in this file.
+                _userWarnings.Add(KindeImportWarnings.UserExceedsMaxFileBytes);
+            }
+
+            await _stream!.WriteAsync(_buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            _faulted = true;
+            throw;
+        }
+
+        _fileBytes += length;
+        _fileUsers++;
+        UsersWritten++;
+        RowsWritten += rows;
+        foreach (string key in _userWarnings.Keys)
+        {
+            _warnings[key] = _warnings.GetValueOrDefault(key) + 1;
+        }
+    }
+
+    /// <summary>Flushes and closes the last file.</summary>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The full paths of every file written, in order. With no users written, the one (empty, or for CSV
+    /// header-only) file.</returns>
+    /// <exception cref="InvalidOperationException">An earlier write failed.</exception>
+    public async Task<IReadOnlyList<string>> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed && !_completed, this);
+        if (_completed)
+        {
+            return _paths.AsReadOnly();
+        }
+
+        if (_faulted)
+        {
+            throw new InvalidOperationException("An earlier write failed; the import files are incomplete.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await CloseFileAsync().ConfigureAwait(false);
+        _completed = true;
+        _encoder.Dispose();
+        return _paths.AsReadOnly();
+    }
+
+    /// <summary>Closes the current file. Users already written stay in the files; a writer disposed without
+    /// <see cref="CompleteAsync"/> may leave its last file unflushed to disk.</summary>
+    /// <returns>A task that completes when the file is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            _stream = null;
+        }
+
+        if (!_completed)
+        {
+            _encoder.Dispose();
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/> (failing if it exists), readable and writable by the owner only on
+    /// Unix.</summary>
+    internal static FileStream CreateOwnerOnlyFile(string path, FileMode mode)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 64 * 1024,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        var stream = new FileStream(path, options);
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                // UnixCreateMode is masked by the umask and does not apply to an existing file that is overwritten.
+                File.SetUnixFileMode(stream.SafeFileHandle, OwnerOnlyFile);
+            }
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        return stream;
+    }
+
+    private static void ThrowIfEarlierOutputExists(string directory, string prefix, string extension)
+    {
+        foreach (string file in Directory.EnumerateFiles(directory, $"{prefix}-*.{extension}"))
+        {
+            string name = Path.GetFileNameWithoutExtension(file);
+            ReadOnlySpan<char> number = name.AsSpan(prefix.Length + 1);
+            if (Path.GetExtension(file) == "." + extension && number.Length >= 4 && !number.ContainsAnyExceptInRange('0', '9'))
+            {
+                throw new IOException(
+                    $"'{directory}' already holds import files of an earlier run ('{Path.GetFileName(file)}'); " +
+                    "remove them or choose another directory or prefix.");
+            }
+        }
+    }
+
+    private void ThrowIfNotWritable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed)
+        {
+            throw new InvalidOperationException("The writer was completed.");
+        }
+
+        if (_faulted)
+        {
+            throw new InvalidOperationException("An earlier write failed; the import files are incomplete.");
+        }
+    }
+
+    private async Task OpenNextFileAsync()
+    {
+        string name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}-{_paths.Count + 1:D4}.{_encoder.Extension}");
+        string path = Path.Combine(_directory, name);
+        _stream = CreateOwnerOnlyFile(path, FileMode.CreateNew);
+        _paths.Add(path);
+        _fileUsers = 0;
+        _fileBytes = _encoder.Header.Length;
+        if (!_encoder.Header.IsEmpty)
+        {
+            await _stream.WriteAsync(_encoder.Header, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CloseFileAsync()
+    {
+        if (_stream is null)
+        {
+            return;
+        }
+
+        FileStream stream = _stream;
+        _stream = null;
+        try
+        {
+            await stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
