@@ -75,11 +75,31 @@ public sealed class Auth0User
     /// <summary>Gets the user's identities; the first is the primary one, linked accounts follow.</summary>
     public IList<Auth0Identity> Identities { get; } = new List<Auth0Identity>();
 
+    private JsonObject? _appMetadata;
+    private byte[]? _appMetadataUtf8;
+    private JsonObject? _userMetadata;
+    private byte[]? _userMetadataUtf8;
+
     /// <summary>Gets or sets <c>app_metadata</c>.</summary>
-    public JsonObject? AppMetadata { get; set; }
+    /// <remarks>The reader keeps the object's JSON text and builds the node tree on first access, so code that
+    /// never looks at metadata (counting, joining) does not pay for it. Not thread-safe.</remarks>
+    public JsonObject? AppMetadata
+    {
+        get => _appMetadata ??= Materialize(ref _appMetadataUtf8);
+        set => (_appMetadata, _appMetadataUtf8) = (value, null);
+    }
 
     /// <summary>Gets or sets <c>user_metadata</c>.</summary>
-    public JsonObject? UserMetadata { get; set; }
+    /// <remarks>Built on first access, like <see cref="AppMetadata"/>.</remarks>
+    public JsonObject? UserMetadata
+    {
+        get => _userMetadata ??= Materialize(ref _userMetadataUtf8);
+        set => (_userMetadata, _userMetadataUtf8) = (value, null);
+    }
+
+    internal bool HasAppMetadata => _appMetadata is not null || _appMetadataUtf8 is not null;
+
+    internal bool HasUserMetadata => _userMetadata is not null || _userMetadataUtf8 is not null;
 
     /// <summary>Gets attributes the reader does not know, keyed by their name in the export; never dropped.</summary>
     public IDictionary<string, JsonNode?> AdditionalProperties { get; } = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
@@ -89,4 +109,29 @@ public sealed class Auth0User
 
     /// <inheritdoc />
     public override string ToString() => UserId ?? "(no user_id)";
+
+    /// <summary>Keeps a validated JSON object's UTF-8 text, to be parsed on first access.</summary>
+    internal void SetMetadataUtf8(bool app, byte[] utf8)
+    {
+        if (app)
+        {
+            (_appMetadata, _appMetadataUtf8) = (null, utf8);
+        }
+        else
+        {
+            (_userMetadata, _userMetadataUtf8) = (null, utf8);
+        }
+    }
+
+    private static JsonObject? Materialize(ref byte[]? utf8)
+    {
+        if (utf8 is null)
+        {
+            return null;
+        }
+
+        var node = (JsonObject)JsonNode.Parse(utf8)!;
+        utf8 = null;
+        return node;
+    }
 }

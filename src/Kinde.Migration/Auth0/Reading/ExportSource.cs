@@ -99,7 +99,9 @@ public sealed class ExportSource : IAsyncDisposable, IDisposable
             _ => SniffDelimiter(text[first..]) == '\t' ? ExportFormat.TabSeparated : ExportFormat.Csv,
         };
 
-        return new ExportSource(name, format, compressed, new PrefixedStream(sniff.AsSpan(bom).ToArray(), content));
+        // Decompression is the other half of the work: do it ahead, on another core, while records are parsed.
+        Stream rest = compressed ? new ReadAheadStream(content) : content;
+        return new ExportSource(name, format, compressed, new PrefixedStream(sniff.AsSpan(bom).ToArray(), rest));
     }
 
     /// <inheritdoc />

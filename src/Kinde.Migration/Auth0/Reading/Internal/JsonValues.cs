@@ -90,6 +90,9 @@ internal static class JsonValues
         {
             case JsonTokenType.Null:
                 return null;
+            case JsonTokenType.String when reader.TryGetDateTimeOffset(out DateTimeOffset iso):
+                // Auth0's own ISO 8601 dates, parsed straight from UTF-8.
+                return iso.ToUniversalTime();
             case JsonTokenType.String:
                 string s = reader.GetString()!.Trim();
                 if (s.Length == 0)

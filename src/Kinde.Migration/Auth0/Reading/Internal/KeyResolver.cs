@@ -73,6 +73,12 @@ internal sealed class KeyResolver
 
     private static readonly Dictionary<string, UserField>.AlternateLookup<ReadOnlySpan<char>> FieldLookup = Fields.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    // Exports repeat the same few keys on every record: remember each resolved key (and its string) so the hot path
+    // neither normalizes nor allocates. Bounded, so a file of ever-new keys cannot grow it without limit.
+    private const int MaxCachedKeys = 4096;
+
+    private readonly Dictionary<string, ResolvedKey> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ResolvedKey>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
     private readonly Dictionary<string, string> _keyMap;
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _keyMapLookup;
 
@@ -80,6 +86,7 @@ internal sealed class KeyResolver
     {
         _keyMap = new Dictionary<string, string>(keyMap, StringComparer.OrdinalIgnoreCase);
         _keyMapLookup = _keyMap.GetAlternateLookup<ReadOnlySpan<char>>();
+        _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Resolves the property name the reader is on; <paramref name="rawKey"/> is the key as written.</summary>
@@ -89,8 +96,19 @@ internal sealed class KeyResolver
         Span<char> chars = max <= 256 ? stackalloc char[256] : new char[max];
         int n = reader.CopyString(chars);
         ReadOnlySpan<char> key = chars[..n];
+        if (_cacheLookup.TryGetValue(key, out string? cachedKey, out ResolvedKey cached))
+        {
+            rawKey = cachedKey;
+            return cached;
+        }
+
         ResolvedKey resolved = Resolve(key);
         rawKey = key.ToString();
+        if (_cache.Count < MaxCachedKeys)
+        {
+            _cache[rawKey] = resolved;
+        }
+
         return resolved;
     }
 

@@ -6,10 +6,23 @@ namespace Kinde.Migration.Auth0.Reading.Internal;
 /// <summary>Parses one user record (UTF-8 JSON object) straight from a <see cref="Utf8JsonReader"/>.</summary>
 internal sealed class UserRecordParser(KeyResolver keys)
 {
+    private enum IdentityField
+    {
+        Other,
+        Provider,
+        UserId,
+        Connection,
+        IsSocial,
+        ProfileData,
+        Token,
+    }
+
     /// <summary>The key under which rejected-records files explain a rejection; skipped on read.</summary>
     internal const string RejectionAnnotation = "_rejection";
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    private readonly LowCardinalityStrings _strings = new();
 
     public Auth0User Parse(ReadOnlySpan<byte> json)
     {
@@ -33,7 +46,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
                     continue;
                 }
 
-                ReadField(ref reader, user, key, rawKey);
+                ReadField(ref reader, json, user, key, rawKey);
             }
 
             // Anything after the closing brace makes the reader throw.
@@ -46,7 +59,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
         }
     }
 
-    private static void ReadField(ref Utf8JsonReader reader, Auth0User user, ResolvedKey key, string rawKey)
+    private void ReadField(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, Auth0User user, ResolvedKey key, string rawKey)
     {
         switch (key.Field)
         {
@@ -61,7 +74,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
             case UserField.Name: user.Name = JsonValues.String(ref reader, rawKey); break;
             case UserField.Nickname: user.Nickname = JsonValues.String(ref reader, rawKey); break;
             case UserField.Picture: user.Picture = JsonValues.String(ref reader, rawKey); break;
-            case UserField.Connection: user.Connection = JsonValues.String(ref reader, rawKey); break;
+            case UserField.Connection: user.Connection = _strings.Get(ref reader, rawKey); break;
             case UserField.CreatedAt: user.CreatedAt = JsonValues.Date(ref reader, rawKey); break;
             case UserField.UpdatedAt: user.UpdatedAt = JsonValues.Date(ref reader, rawKey); break;
             case UserField.LastLogin: user.LastLogin = JsonValues.Date(ref reader, rawKey); break;
@@ -70,6 +83,12 @@ internal sealed class UserRecordParser(KeyResolver keys)
             case UserField.Blocked: user.Blocked = JsonValues.Boolean(ref reader, rawKey); break;
             case UserField.Multifactor: ReadMultifactor(ref reader, user, rawKey); break;
             case UserField.Identities: ReadIdentities(ref reader, user, rawKey); break;
+            case UserField.AppMetadata when key.MetadataPath is null && reader.TokenType == JsonTokenType.StartObject && !user.HasAppMetadata:
+                user.SetMetadataUtf8(app: true, SliceValue(ref reader, json));
+                break;
+            case UserField.UserMetadata when key.MetadataPath is null && reader.TokenType == JsonTokenType.StartObject && !user.HasUserMetadata:
+                user.SetMetadataUtf8(app: false, SliceValue(ref reader, json));
+                break;
             case UserField.AppMetadata:
                 user.AppMetadata = ReadMetadata(ref reader, user.AppMetadata, key.MetadataPath, rawKey);
                 break;
@@ -80,6 +99,14 @@ internal sealed class UserRecordParser(KeyResolver keys)
                 user.AdditionalProperties[rawKey] = JsonNode.Parse(ref reader);
                 break;
         }
+    }
+
+    /// <summary>Copies the current (already validated) container value's UTF-8 text and moves past it.</summary>
+    private static byte[] SliceValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        int start = checked((int)reader.TokenStartIndex);
+        reader.Skip();
+        return json[start..checked((int)reader.BytesConsumed)].ToArray();
     }
 
     private static void ReadMultifactor(ref Utf8JsonReader reader, Auth0User user, string rawKey)
@@ -100,7 +127,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
         }
     }
 
-    private static void ReadIdentities(ref Utf8JsonReader reader, Auth0User user, string rawKey)
+    private void ReadIdentities(ref Utf8JsonReader reader, Auth0User user, string rawKey)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -115,41 +142,95 @@ internal sealed class UserRecordParser(KeyResolver keys)
         int index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            string field = $"{rawKey}[{index++}]";
-            if (reader.TokenType != JsonTokenType.StartObject)
+            try
             {
-                throw JsonValues.WrongType(field, "an object", reader.TokenType);
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw JsonValues.WrongType("", "an object", reader.TokenType);
+                }
+
+                user.Identities.Add(ReadIdentity(ref reader));
+            }
+            catch (RecordException ex)
+            {
+                // Field names are composed only on failure: the hot path builds no strings for them.
+                string field = ex.Field is { Length: > 0 } inner ? $"{rawKey}[{index}].{inner}" : $"{rawKey}[{index}]";
+                throw new RecordException(field, ex.Message);
             }
 
-            user.Identities.Add(ReadIdentity(ref reader, field));
+            index++;
         }
     }
 
-    private static Auth0Identity ReadIdentity(ref Utf8JsonReader reader, string field)
+    private Auth0Identity ReadIdentity(ref Utf8JsonReader reader)
     {
         var identity = new Auth0Identity();
-        Span<char> normalized = stackalloc char[64];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
-            int length = key.Length <= 64 ? KeyResolver.Normalize(key, normalized) : 0;
-            string name = field + "." + key;
+            IdentityField field = IdentityFieldOf(ref reader, out string? otherKey);
             reader.Read();
-            switch (normalized[..length])
+            switch (field)
             {
-                case "provider": identity.Provider = JsonValues.String(ref reader, name); break;
-                case "userid": identity.UserId = JsonValues.StringOrNumber(ref reader, name); break;
-                case "connection": identity.Connection = JsonValues.String(ref reader, name); break;
-                case "issocial": identity.IsSocial = JsonValues.Boolean(ref reader, name); break;
-                case "profiledata": identity.ProfileData = JsonValues.Object(ref reader, name); break;
+                case IdentityField.Provider: identity.Provider = _strings.Get(ref reader, "provider"); break;
+                case IdentityField.UserId: identity.UserId = JsonValues.StringOrNumber(ref reader, "user_id"); break;
+                case IdentityField.Connection: identity.Connection = _strings.Get(ref reader, "connection"); break;
+                case IdentityField.IsSocial: identity.IsSocial = JsonValues.Boolean(ref reader, "isSocial"); break;
+                case IdentityField.ProfileData: identity.ProfileData = JsonValues.Object(ref reader, "profileData"); break;
 
                 // IdP tokens are secrets the migration never needs: dropped, never stored or logged.
-                case "accesstoken" or "refreshtoken" or "accesstokensecret": reader.Skip(); break;
-                default: identity.AdditionalProperties[key] = JsonNode.Parse(ref reader); break;
+                case IdentityField.Token: reader.Skip(); break;
+                default: identity.AdditionalProperties[otherKey!] = JsonNode.Parse(ref reader); break;
             }
         }
 
         return identity;
+    }
+
+    private static IdentityField IdentityFieldOf(ref Utf8JsonReader reader, out string? otherKey)
+    {
+        otherKey = null;
+
+        // Exports spell these exactly; the exact UTF-8 comparisons avoid allocating a string per key.
+        if (reader.ValueTextEquals("provider"u8))
+        {
+            return IdentityField.Provider;
+        }
+
+        if (reader.ValueTextEquals("user_id"u8))
+        {
+            return IdentityField.UserId;
+        }
+
+        if (reader.ValueTextEquals("connection"u8))
+        {
+            return IdentityField.Connection;
+        }
+
+        if (reader.ValueTextEquals("isSocial"u8))
+        {
+            return IdentityField.IsSocial;
+        }
+
+        if (reader.ValueTextEquals("profileData"u8))
+        {
+            return IdentityField.ProfileData;
+        }
+
+        string key = reader.GetString()!;
+        Span<char> normalized = stackalloc char[64];
+        int length = key.Length <= 64 ? KeyResolver.Normalize(key, normalized) : 0;
+        switch (normalized[..length])
+        {
+            case "provider": return IdentityField.Provider;
+            case "userid": return IdentityField.UserId;
+            case "connection": return IdentityField.Connection;
+            case "issocial": return IdentityField.IsSocial;
+            case "profiledata": return IdentityField.ProfileData;
+            case "accesstoken" or "refreshtoken" or "accesstokensecret": return IdentityField.Token;
+            default:
+                otherKey = key;
+                return IdentityField.Other;
+        }
     }
 
     private static JsonObject? ReadMetadata(ref Utf8JsonReader reader, JsonObject? existing, string? path, string rawKey)
