@@ -27,6 +27,9 @@ namespace Kinde.Migration.Mapping;
 /// </remarks>
 public sealed class DefaultUserMapper : IUserMapper
 {
+    // Property values are text that the import file escapes again: keep letters readable, as the user wrote them.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly MappingOptions _options;
     private readonly PasswordConversionOptions _passwordOptions;
 
@@ -88,7 +91,22 @@ public sealed class DefaultUserMapper : IUserMapper
         MapMetadata("user_metadata", source.UserMetadata, _options.UserMetadataPropertyPrefix, user, context);
         foreach (string key in source.AdditionalProperties.Keys)
         {
-            context.AddWarning("attribute_not_migrated:" + key);
+            if (key is "password_hash" or "custom_password_hash")
+            {
+                // An Auth0 import file's password fields: used as the password in the modes that carry one.
+                if (context.Mode is not (MigrationMode.WithPasswords or MigrationMode.PasswordsOnly))
+                {
+                    context.AddWarning("password_not_migrated_in_this_mode");
+                }
+            }
+            else if (key == "mfa_factors")
+            {
+                context.AddWarning("multifactor_not_migrated");
+            }
+            else
+            {
+                context.AddWarning("attribute_not_migrated:" + key);
+            }
         }
 
         return MappingResult.Success(user);
@@ -117,7 +135,9 @@ public sealed class DefaultUserMapper : IUserMapper
     private string? AddConnectionIdentities(Auth0User source, KindeUser user, MappingContext context, string? email)
     {
         var primary = Auth0UserId.Parse(source.UserId!);
-        string provider = primary.Provider ?? "";
+
+        // An Auth0 import file's user_id has no strategy prefix (Auth0 adds it on import): it is a database user.
+        string provider = primary.Provider ?? "auth0";
         string connection = source.Identities.FirstOrDefault()?.Connection ?? source.Connection ?? provider;
 
         // Identities from the identities[] array, or the root user_id when the export has no array (CSV).
@@ -125,11 +145,18 @@ public sealed class DefaultUserMapper : IUserMapper
             ? source.Identities.Select(i => (i.Provider ?? "", i.Connection, i.UserId, i.ProfileData))
             : [(provider, connection, primary.Id, null)];
 
-        foreach (var (identityProvider, identityConnection, id, profile) in identities)
+        foreach (var (identityProvider, identityConnection, identityId, profile) in identities)
         {
+            string? id = identityId;
             string? socialType = SocialType(identityProvider, identityConnection);
             if (socialType is not null && id is not null)
             {
+                // Custom social (oauth2) identities carry "connection|id"; the provider knows the user by "id".
+                if (identityConnection is { Length: > 0 } prefix && id.StartsWith(prefix + "|", StringComparison.Ordinal))
+                {
+                    id = id[(prefix.Length + 1)..];
+                }
+
                 if (!user.Identities.Any(i => i.Type == socialType && i.Value == id))
                 {
                     user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
@@ -205,25 +232,90 @@ public sealed class DefaultUserMapper : IUserMapper
         foreach (var (key, value) in metadata)
         {
             string fullKey = root + "." + key;
-            if (IsRulePath(fullKey, _options.RolesPath))
+            bool roles = IsRulePath(fullKey, _options.RolesPath);
+            bool organizations = IsRulePath(fullKey, _options.OrganizationsPath);
+            if (roles || organizations)
             {
-                AddRoles(Lookup(value, _options.RolesPath!, fullKey), user);
+                if (roles)
+                {
+                    AddRoles(Lookup(value, _options.RolesPath!, fullKey), user, context);
+                }
+
+                if (organizations)
+                {
+                    AddOrganizations(Lookup(value, _options.OrganizationsPath!, fullKey), user, context);
+                }
+
                 context.RecordMetadataFate(fullKey, MetadataKeyFate.Mapped);
-            }
-            else if (IsRulePath(fullKey, _options.OrganizationsPath))
-            {
-                AddOrganizations(Lookup(value, _options.OrganizationsPath!, fullKey), user);
-                context.RecordMetadataFate(fullKey, MetadataKeyFate.Mapped);
+
+                // What the rules did not consume under this key (e.g. authz.groups beside authz.roles) is still carried.
+                if (Remainder(value, fullKey, roles ? _options.RolesPath : null, organizations ? _options.OrganizationsPath : null) is { } rest)
+                {
+                    CarryAsProperty(fullKey, prefix + SanitizeKey(key), rest, user, context);
+                }
             }
             else if (_options.ExcludedMetadata.Contains(fullKey))
             {
                 context.RecordMetadataFate(fullKey, MetadataKeyFate.Excluded);
             }
+            else if (value is null)
+            {
+                // A null has nothing to carry; an empty property would be indistinguishable from "".
+                context.AddWarning("metadata_null_skipped");
+                context.RecordMetadataFate(fullKey, MetadataKeyFate.Excluded);
+            }
             else
             {
                 string propertyKey = _options.PropertyKeys.TryGetValue(fullKey, out string? explicitKey) ? explicitKey : prefix + SanitizeKey(key);
-                user.Properties[propertyKey] = ToText(value);
-                context.RecordMetadataFate(fullKey, MetadataKeyFate.Property);
+                CarryAsProperty(fullKey, propertyKey, value, user, context);
+            }
+        }
+    }
+
+    private static void CarryAsProperty(string fullKey, string propertyKey, JsonNode value, KindeUser user, MappingContext context)
+    {
+        if (!user.Properties.TryAdd(propertyKey, ToText(value)))
+        {
+            // Two keys ("a-b", "a_b") that clean up to one property key: the first keeps it, the other is reported.
+            context.AddWarning("property_key_collision:" + propertyKey);
+            context.RecordMetadataFate(fullKey, MetadataKeyFate.Conflict);
+            return;
+        }
+
+        context.RecordMetadataFate(fullKey, MetadataKeyFate.Property);
+    }
+
+    /// <summary>The part of a metadata value that the rule paths under it did not consume, or <see langword="null"/>.</summary>
+    private static JsonNode? Remainder(JsonNode? value, string fullKey, params string?[] rulePaths)
+    {
+        if (value is not JsonObject obj || rulePaths.Any(p => p == fullKey))
+        {
+            return null;
+        }
+
+        var rest = obj.DeepClone().AsObject();
+        foreach (string path in rulePaths.OfType<string>())
+        {
+            RemovePath(rest, path[(fullKey.Length + 1)..].Split('.'));
+        }
+
+        return rest.Count == 0 ? null : rest;
+    }
+
+    private static void RemovePath(JsonObject node, string[] segments)
+    {
+        if (segments.Length == 1)
+        {
+            node.Remove(segments[0]);
+            return;
+        }
+
+        if (node[segments[0]] is JsonObject child)
+        {
+            RemovePath(child, segments[1..]);
+            if (child.Count == 0)
+            {
+                node.Remove(segments[0]);
             }
         }
     }
@@ -241,9 +333,9 @@ public sealed class DefaultUserMapper : IUserMapper
         return node;
     }
 
-    private void AddRoles(JsonNode? node, KindeUser user)
+    private void AddRoles(JsonNode? node, KindeUser user, MappingContext context)
     {
-        var roles = Strings(node);
+        var roles = Strings(node, "roles", context);
         if (roles.Count == 0)
         {
             return;
@@ -263,27 +355,34 @@ public sealed class DefaultUserMapper : IUserMapper
         }
     }
 
-    private static void AddOrganizations(JsonNode? node, KindeUser user)
+    private static void AddOrganizations(JsonNode? node, KindeUser user, MappingContext context)
     {
-        foreach (string org in Strings(node).Where(o => !user.Organizations.Any(m => m.ExternalId == o)))
+        foreach (string org in Strings(node, "organizations", context).Where(o => !user.Organizations.Any(m => m.ExternalId == o)))
         {
             user.Organizations.Add(new KindeOrganizationMembership(org));
         }
     }
 
-    private static List<string> Strings(JsonNode? node) => node switch
+    private static List<string> Strings(JsonNode? node, string rule, MappingContext context)
     {
-        JsonArray array => [.. array.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s.Trim() : n?.ToJsonString() ?? "").Where(s => s.Length > 0)],
-        JsonValue value when value.TryGetValue(out string? text) => [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
-        _ => [],
-    };
+        switch (node)
+        {
+            case null:
+                return [];
+            case JsonArray array:
+                return [.. array.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s.Trim() : n?.ToJsonString(Readable) ?? "").Where(s => s.Length > 0)];
+            case JsonValue value when value.TryGetValue(out string? text):
+                return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            default:
+                // The rule path points at something that is not a list: say so rather than lose it quietly.
+                context.AddWarning($"{rule}_path_not_a_list");
+                return [];
+        }
+    }
 
-    private static string ToText(JsonNode? value) => value switch
-    {
-        null => "",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => value.ToJsonString(),
-    };
+    private static string ToText(JsonNode value) => value is JsonValue v && v.GetValueKind() == JsonValueKind.String
+        ? v.GetValue<string>()
+        : value.ToJsonString(Readable);
 
     /// <summary>Kinde property keys: lower-case letters, digits and underscores.</summary>
     internal static string SanitizeKey(string key)

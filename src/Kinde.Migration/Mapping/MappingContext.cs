@@ -51,6 +51,9 @@ public enum MetadataKeyFate
     /// <summary>Carried as a Kinde user property.</summary>
     Property,
 
-    /// <summary>Excluded by configuration.</summary>
+    /// <summary>Excluded by configuration, or null (nothing to carry).</summary>
     Excluded,
+
+    /// <summary>Not carried: its property key (after clean-up) was already taken by another key of the same user.</summary>
+    Conflict,
 }

@@ -21,13 +21,20 @@ public sealed class MigrationBuilder
     private readonly UserMapperChain _mappers = new();
     private IKindeImporter? _importer;
     private TimeProvider? _timeProvider;
+    private bool _built;
 
     /// <summary>Configures the options.</summary>
     /// <param name="configure">Changes the options.</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">The runner was already built (it shares these options).</exception>
     public MigrationBuilder Configure(Action<MigrationOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
+        if (_built)
+        {
+            throw new InvalidOperationException("The runner was already built; configure a new MigrationBuilder instead.");
+        }
+
         configure(_options);
         return this;
     }
@@ -98,6 +105,7 @@ public sealed class MigrationBuilder
             throw new ArgumentException("Invalid migration options: " + validation.FailureMessage);
         }
 
+        _built = true;
         return new MigrationRunner(_options, _mappers.Build(new DefaultUserMapper(_options.Mapping)), _importer ?? new KindeImportFilesImporter(), timeProvider: _timeProvider);
     }
 }

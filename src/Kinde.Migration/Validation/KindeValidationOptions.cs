@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Kinde.Migration.Validation;
 
 /// <summary>Limits and switches for <see cref="KindeUserValidator"/>.</summary>
@@ -13,10 +15,12 @@ public sealed class KindeValidationOptions
     /// The default is 150, Auth0's limit for <c>given_name</c> and <c>family_name</c>. A conservative choice: Kinde
     /// publishes no limit, and every migrated Auth0 name fits.
     /// </value>
+    [Range(1, int.MaxValue)]
     public int MaxNameLength { get; set; } = 150;
 
     /// <summary>Gets or sets the maximum length of an email address.</summary>
     /// <value>The default is 254, the longest address SMTP can carry (RFC 5321 path limit minus the angle brackets).</value>
+    [Range(1, int.MaxValue)]
     public int MaxEmailLength { get; set; } = 254;
 
     /// <summary>Gets or sets the maximum length of a username.</summary>
@@ -24,6 +28,7 @@ public sealed class KindeValidationOptions
     /// The default is 128, the largest username length an Auth0 database connection can be configured to allow. Kinde
     /// publishes no limit.
     /// </value>
+    [Range(1, int.MaxValue)]
     public int MaxUsernameLength { get; set; } = 128;
 
     /// <summary>Gets or sets the maximum length of a user property value.</summary>
@@ -31,10 +36,12 @@ public sealed class KindeValidationOptions
     /// The default is 2000. Kinde publishes no limit for <c>multi_line_text</c> properties; this keeps flattened
     /// Auth0 metadata to a size a text property can reasonably hold.
     /// </value>
+    [Range(1, int.MaxValue)]
     public int MaxPropertyValueLength { get; set; } = 2000;
 
     /// <summary>Gets or sets the maximum length of the provided (external) id.</summary>
     /// <value>The default is 255, which every Auth0 <c>user_id</c> fits.</value>
+    [Range(1, int.MaxValue)]
     public int MaxIdLength { get; set; } = 255;
 
     /// <summary>Gets or sets a value indicating whether a user needs at least one email or phone identity.</summary>

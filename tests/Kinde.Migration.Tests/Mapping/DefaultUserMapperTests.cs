@@ -379,7 +379,6 @@ public sealed class DefaultUserMapperTests
     }
 
     [Test]
-    [Ignore("bug: when RolesPath and OrganizationsPath both lie under the same top-level metadata key, DefaultUserMapper.MapMetadata's else-if applies only the roles rule; the organizations are silently dropped (fate Mapped)")]
     public async Task RolesAndOrganizationsUnderTheSameTopLevelKey_BothApply()
     {
         var source = await UserAsync(AdaId);
@@ -441,7 +440,6 @@ public sealed class DefaultUserMapperTests
     }
 
     [Test]
-    [Ignore("bug: two metadata keys that sanitize to the same property key (\"a-b\" and \"a_b\") silently overwrite each other: one value is lost, both fates say Property, no warning")]
     public async Task MetadataKeysSanitizingToTheSamePropertyKey_AreNotSilentlyLost()
     {
         var source = await UserAsync(LegacyId);
@@ -453,7 +451,6 @@ public sealed class DefaultUserMapperTests
     }
 
     [Test]
-    [Ignore("bug: nested metadata is carried as JSON text written with the default (HTML-safe) encoder, so non-ASCII letters and < > & ' + become \\uXXXX escapes in the property value (\"café\" → \"caf\\u00E9\"), unlike the import file's own readable encoding, and up to 6× longer against MaxPropertyValueLength")]
     public async Task NestedMetadata_JsonTextKeepsLettersReadable()
     {
         var source = await UserAsync(LegacyId);
@@ -590,7 +587,6 @@ public sealed class DefaultUserMapperTests
     }
 
     [Test]
-    [Ignore("bug: an import-file password_hash/custom_password_hash that was migrated as the password is still reported as attribute_not_migrated:password_hash / :custom_password_hash")]
     public async Task ImportFormat_ConsumedPasswordAttributes_AreNotReportedAsNotMigrated()
     {
         var users = await ReadImportFileAsync();
@@ -605,7 +601,6 @@ public sealed class DefaultUserMapperTests
     }
 
     [Test]
-    [Ignore("bug: an Auth0 import-file user_id has no provider prefix (\"65a1f…\"; Auth0 prepends the strategy on import), so DefaultUserMapper treats it as an unknown connection and warns \"unsupported_connection:\" with an empty connection name")]
     public async Task ImportFormat_DatabaseUser_GetsNoUnsupportedConnectionWarning()
     {
         var ada = (await ReadImportFileAsync())[0];
@@ -705,4 +700,53 @@ public sealed class DefaultUserMapperTests
 
     private async Task<MappingResult> MapAsync(Auth0User source, MappingOptions? options = null, MappingContext? context = null) =>
         await new DefaultUserMapper(options ?? new MappingOptions()).MapAsync(source, context ?? Context());
+
+    [Test]
+    public async Task NullMetadataValue_IsSkippedWithAWarningNotAnEmptyProperty()
+    {
+        var source = await UserAsync(LegacyId);
+        source.AppMetadata = new JsonObject { ["n"] = null };
+
+        var user = (await MapAsync(source)).User!;
+
+        Assert.That(user.Properties.Keys, Has.No.Member("auth0_app_n"));
+        Assert.That(_warnings, Has.Member("metadata_null_skipped"));
+        Assert.That(_fates, Has.Member(("app_metadata.n", MetadataKeyFate.Excluded)));
+    }
+
+    [Test]
+    public async Task RolesPathPointingAtAnObject_Warns()
+    {
+        var source = await UserAsync(LegacyId);
+        source.AppMetadata = new JsonObject { ["roles"] = new JsonObject { ["a"] = 1 } };
+
+        var user = (await MapAsync(source, new MappingOptions { RolesPath = "app_metadata.roles" })).User!;
+
+        Assert.That(user.Organizations, Is.Empty);
+        Assert.That(_warnings, Has.Member("roles_path_not_a_list"));
+    }
+
+    [Test]
+    public async Task RulePathsKeepTheRestOfTheirTopLevelKeyAsAProperty()
+    {
+        var source = await UserAsync(LegacyId);
+        source.AppMetadata = JsonNode.Parse("""{"authz":{"roles":["admin"],"groups":["g1"]}}""")!.AsObject();
+
+        var user = (await MapAsync(source, new MappingOptions { RolesPath = "app_metadata.authz.roles" })).User!;
+
+        Assert.That(user.Organizations.Single().Roles, Is.EqualTo(new[] { "admin" }));
+        Assert.That(user.Properties["auth0_app_authz"], Is.EqualTo("""{"groups":["g1"]}"""));
+        Assert.That(_fates, Has.Member(("app_metadata.authz", MetadataKeyFate.Mapped)).And.Member(("app_metadata.authz", MetadataKeyFate.Property)));
+    }
+
+    [Test]
+    public async Task MfaFactorsInAnImportFile_WarnAsMultifactor()
+    {
+        var mfa = (await ReadImportFileAsync())[3];
+        mfa.UserId = "auth0|mfa-user";
+
+        await MapAsync(mfa);
+
+        Assert.That(_warnings, Has.Member("multifactor_not_migrated").And.None.StartsWith("attribute_not_migrated"));
+    }
 }

@@ -179,7 +179,6 @@ public sealed class MigrationBuilderTests
     }
 
     [Test]
-    [Ignore("bug: KindeValidationOptions has no data annotations, so MigrationBuilder.Build() (and DI options validation) accept Validation.MaxNameLength = 0; the ArgumentOutOfRangeException only comes from KindeUserValidator's constructor inside RunAsync, after the hash index was built and the output directory created")]
     public void InvalidValidationOptions_ThrowArgumentExceptionAtBuild()
     {
         var builder = new MigrationBuilder().Configure(o =>
@@ -189,6 +188,15 @@ public sealed class MigrationBuilderTests
         });
 
         Assert.That(() => builder.Build(), Throws.InstanceOf<ArgumentException>().With.Message.Contains("MaxNameLength"));
+    }
+
+    [Test]
+    public void Configure_AfterBuild_Throws()
+    {
+        // Regression: Configure after Build changed the already-built runner's options, skipping validation.
+        var builder = new MigrationBuilder().Configure(o => o.OutputDirectory = _dir);
+        builder.Build();
+        Assert.Throws<InvalidOperationException>(() => builder.Configure(o => o.OutputDirectory = "elsewhere"));
     }
 
     [Test]
