@@ -13,27 +13,99 @@ namespace Kinde.Migration.Benchmarks;
 /// <remarks>Usage: <c>scale [--users N] [--dir DIR]</c>. Peak RSS of the CLI is measured separately with /usr/bin/time.</remarks>
 internal static class ScaleRun
 {
+    private static bool s_discard;
+    private static bool s_noHashes;
+    private static int s_channel = 1024;
+    private static Kinde.Migration.Pipeline.MigrationMode s_mode = Kinde.Migration.Pipeline.MigrationMode.WithPasswords;
+
     public static async Task<int> RunAsync(string[] args)
     {
         int users = 1_000_000;
+        double? databaseFraction = null;
+        bool convert = false;
         string dir = Path.Combine(Path.GetTempPath(), "kinde-scale");
+        if (args.Length > 0 && args[0] == "convert")
+        {
+            convert = true;
+            args = args[1..];
+        }
+
         for (int i = 0; i < args.Length - 1; i += 2)
         {
             switch (args[i])
             {
                 case "--users": users = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--dir": dir = args[i + 1]; break;
+                case "--database-fraction": databaseFraction = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--discard": s_discard = args[i + 1] == "true"; break;
+                case "--no-hashes": s_noHashes = args[i + 1] == "true"; break;
+                case "--mode": s_mode = Enum.Parse<Kinde.Migration.Pipeline.MigrationMode>(args[i + 1], ignoreCase: true); break;
+                case "--map-only": break;
+                case "--channel": s_channel = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
 
         Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, $"users-{users}.ndjson.gz");
+        string suffix = databaseFraction is { } f ? $"-db{f.ToString(CultureInfo.InvariantCulture)}" : "";
+        string path = Path.Combine(dir, $"users-{users}{suffix}.ndjson.gz");
+        string hashes = Path.Combine(dir, $"hashes-{users}{suffix}.ndjson.gz");
+        var generator = new Auth0ExportGenerator(new Auth0ExportGeneratorOptions { Seed = 42, UserCount = users, DatabaseFraction = databaseFraction });
         if (!File.Exists(path))
         {
             var sw = Stopwatch.StartNew();
-            var summary = await new Auth0ExportGenerator(new Auth0ExportGeneratorOptions { Seed = 42, UserCount = users }).WriteUsersNdjsonAsync(path, gzip: true);
+            var summary = await generator.WriteUsersNdjsonAsync(path, gzip: true);
             Console.WriteLine($"generated {summary} in {sw.Elapsed.TotalSeconds:F1} s");
+        }
+
+        if (args.Contains("--map-only"))
+        {
+            var list = new List<Kinde.Migration.Auth0.Auth0User>();
+            await using (var source = await ExportSource.OpenAsync(path))
+            {
+                await foreach (var record in new Auth0UserReader().ReadAsync(source))
+                {
+                    if (record.Value is { } u && list.Count < 200_000)
+                    {
+                        list.Add(u);
+                    }
+                }
+            }
+
+            var mapper = new Kinde.Migration.Mapping.DefaultUserMapper(new Kinde.Migration.Mapping.MappingOptions());
+            var validator = new Kinde.Migration.Validation.KindeUserValidator();
+            var ctx = new Kinde.Migration.Mapping.MappingContext(Kinde.Migration.Pipeline.MigrationMode.WithPasswords, default, _ => { }, (_, _) => { });
+            var sw = Stopwatch.StartNew();
+            var mapped = new List<Kinde.Migration.Target.KindeUser>();
+            foreach (var u in list)
+            {
+                var r = await mapper.MapAsync(u, ctx);
+                if (r.User is { } k)
+                {
+                    mapped.Add(k);
+                }
+            }
+
+            Console.WriteLine($"map: {list.Count / sw.Elapsed.TotalSeconds:N0} users/s");
+            sw.Restart();
+            int bad = 0;
+            foreach (var k in mapped)
+            {
+                bad += validator.Validate(k).Count > 0 ? 1 : 0;
+            }
+
+            Console.WriteLine($"validate: {mapped.Count / sw.Elapsed.TotalSeconds:N0} users/s ({bad} invalid)");
+            return 0;
+        }
+
+        if (convert)
+        {
+            if (!File.Exists(hashes))
+            {
+                Console.WriteLine($"generated {await generator.WritePasswordHashesAsync(hashes, gzip: true)}");
+            }
+
+            return await ConvertAsync(path, hashes, dir);
         }
 
         Console.WriteLine($"file: {path} ({new FileInfo(path).Length / 1048576.0:F1} MiB compressed)");
@@ -53,6 +125,31 @@ internal static class ScaleRun
                 return n;
             });
 
+            var scan = await MeasureAsync(async () =>
+            {
+                await using var source = await ExportSource.OpenAsync(path);
+                long n = 0;
+                await foreach (var keys in new Auth0UserReader().ScanKeysAsync(source))
+                {
+                    n += keys is null ? 0 : 1;
+                }
+
+                return n;
+            });
+            var plain = await MeasureAsync(async () =>
+            {
+                await using var source = await ExportSource.OpenAsync(path);
+                byte[] buffer = new byte[1 << 20];
+                long bytes = 0;
+                int read;
+                while ((read = await source.Content.ReadAsync(buffer)) > 0)
+                {
+                    bytes += read;
+                }
+
+                return bytes / 600;
+            });
+            Console.WriteLine($"  join scan {scan.Records / scan.Seconds:N0} users/s ({scan.Seconds:F2} s); decompress only {plain.Seconds:F2} s");
             Console.WriteLine(
                 $"run {run}: baseline {baseline.Records / baseline.Seconds:N0} rec/s ({baseline.Seconds:F2} s, {baseline.AllocatedPerRecord:N0} B/rec) | " +
                 $"reader {reader.Records / reader.Seconds:N0} users/s ({reader.Seconds:F2} s, {reader.AllocatedPerRecord:N0} B/user) | " +
@@ -60,6 +157,86 @@ internal static class ScaleRun
         }
 
         return 0;
+    }
+
+    /// <summary>End to end (join, map, validate, write NDJSON import files) next to reading the users alone, in one process.</summary>
+    private static async Task<int> ConvertAsync(string users, string hashes, string dir)
+    {
+        Console.WriteLine($"users: {users}; hashes: {hashes}");
+        for (int run = 1; run <= 2; run++)
+        {
+            var read = await MeasureAsync(async () =>
+            {
+                await using var source = await ExportSource.OpenAsync(users);
+                long n = 0;
+                await foreach (var record in new Auth0UserReader().ReadAsync(source))
+                {
+                    n += record.IsSuccess ? 1 : 0;
+                }
+
+                return n;
+            });
+
+            string output = Path.Combine(dir, "convert-out");
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+
+            Kinde.Migration.Pipeline.MigrationReport? report = null;
+            var phases = new List<(string Phase, double Seconds)>();
+            var clock = Stopwatch.StartNew();
+            var progress = new PhaseClock(phases, clock);
+            var convert = await MeasureAsync(async () =>
+            {
+                var builder = new Kinde.Migration.Pipeline.MigrationBuilder().Configure(o => { o.OutputDirectory = output; o.Mode = s_mode; o.ChannelCapacity = s_channel; });
+                if (s_discard)
+                {
+                    builder.UseImporter(new DiscardImporter());
+                }
+
+                report = await builder.Build().RunAsync(users, s_noHashes ? null : hashes, progress);
+                return report.UsersRead;
+            });
+            Console.WriteLine($"  GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s (process totals)");
+            Console.WriteLine("  phases (start, s): " + string.Join(", ", phases.Select(p => $"{p.Phase} {p.Seconds:F2}")));
+
+            Console.WriteLine(
+                $"run {run}: read-only {read.Records / read.Seconds:N0} users/s ({read.Seconds:F2} s) | " +
+                $"convert {convert.Records / convert.Seconds:N0} users/s ({convert.Seconds:F2} s, {convert.AllocatedPerRecord:N0} B/user) | " +
+                $"ratio {read.Seconds / convert.Seconds:F2}x | accepted {report!.UsersAccepted:N0}, merged {report.UsersMerged:N0}, rejected {report.UsersRejected:N0}, " +
+                $"hashes {report.HashesRead:N0} read / {report.HashesJoined:N0} joined");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Consumes users and writes nothing: separates the pipeline's cost from the file writer's.</summary>
+    private sealed class DiscardImporter : Kinde.Migration.Pipeline.IKindeImporter
+    {
+        public async Task<Kinde.Migration.Pipeline.KindeImportResult> ImportAsync(IAsyncEnumerable<Kinde.Migration.Target.KindeUser> users, Kinde.Migration.Pipeline.KindeImportContext context, CancellationToken cancellationToken = default)
+        {
+            await foreach (var user in users.WithCancellation(cancellationToken))
+            {
+                GC.KeepAlive(user);
+            }
+
+            return new Kinde.Migration.Pipeline.KindeImportResult();
+        }
+    }
+
+    private sealed class PhaseClock(List<(string Phase, double Seconds)> phases, Stopwatch clock) : IProgress<Kinde.Migration.Pipeline.MigrationProgress>
+    {
+        public void Report(Kinde.Migration.Pipeline.MigrationProgress value)
+        {
+            lock (phases)
+            {
+                if (phases.Count == 0 || phases[^1].Phase != value.Phase)
+                {
+                    phases.Add((value.Phase, clock.Elapsed.TotalSeconds));
+                }
+            }
+        }
     }
 
     private static async Task<(long Records, double Seconds, double AllocatedPerRecord)> MeasureAsync(Func<Task<long>> work)

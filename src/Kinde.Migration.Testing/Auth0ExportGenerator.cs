@@ -28,6 +28,7 @@ public sealed class Auth0ExportGenerator
     private readonly double _passwordCoverage;
     private readonly double _metadataFraction;
     private readonly double _blockedFraction;
+    private readonly double? _databaseFraction;
     private readonly string _tenant;
 
     /// <summary>Initializes a new instance of the <see cref="Auth0ExportGenerator"/> class.</summary>
@@ -41,12 +42,17 @@ public sealed class Auth0ExportGenerator
         ThrowIfNotFraction(options.PasswordCoverage, nameof(options.PasswordCoverage));
         ThrowIfNotFraction(options.MetadataFraction, nameof(options.MetadataFraction));
         ThrowIfNotFraction(options.BlockedFraction, nameof(options.BlockedFraction));
+        if (options.DatabaseFraction is { } databaseFraction)
+        {
+            ThrowIfNotFraction(databaseFraction, nameof(options.DatabaseFraction));
+        }
         ArgumentException.ThrowIfNullOrEmpty(options.Tenant, nameof(options.Tenant));
         _seed = options.Seed;
         _userCount = options.UserCount;
         _passwordCoverage = options.PasswordCoverage;
         _metadataFraction = options.MetadataFraction;
         _blockedFraction = options.BlockedFraction;
+        _databaseFraction = options.DatabaseFraction;
         _tenant = options.Tenant;
     }
 
@@ -133,7 +139,7 @@ public sealed class Auth0ExportGenerator
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private UserFactory NewFactory() => new(_seed, _userCount, _passwordCoverage, _metadataFraction, _blockedFraction);
+    private UserFactory NewFactory() => new(_seed, _userCount, _passwordCoverage, _metadataFraction, _blockedFraction, _databaseFraction);
 
     private async Task<GeneratedExportSummary> WriteFileAsync(string path, bool gzip, OutputKind kind, CancellationToken cancellationToken)
     {

@@ -24,6 +24,12 @@ public sealed class Auth0ExportGeneratorOptions
     /// <value>The default value is 0.03. Must be between 0 and 1.</value>
     public double BlockedFraction { get; set; } = 0.03;
 
+    /// <summary>Gets or sets the fraction of users that are database users (and so carry a password hash), for
+    /// scale runs that need more hashes than the default family mix gives (about 55 %); the other users keep cycling
+    /// through every family. <see langword="null"/> keeps the default mix.</summary>
+    /// <value>The default value is <see langword="null"/>. Must be between 0 and 1 when set.</value>
+    public double? DatabaseFraction { get; set; }
+
     /// <summary>Gets or sets the Auth0 tenant name written to the password-hash export.</summary>
     /// <value>The default value is <c>acme-synthetic</c>.</value>
     public string Tenant { get; set; } = "acme-synthetic";

@@ -90,9 +90,11 @@ internal sealed class UserFactory
     private int _hashOrdinal;
     private int _smsSerial;
     private int _linkedSerial;
+    private readonly double? _databaseFraction;
 
-    public UserFactory(int seed, int count, double coverage, double metadataFraction, double blockedFraction)
+    public UserFactory(int seed, int count, double coverage, double metadataFraction, double blockedFraction, double? databaseFraction = null)
     {
+        _databaseFraction = databaseFraction;
         _rng = new Random(seed);
         _hashRng = new Random(unchecked((seed * -1640531535) ^ 0x5BD1E995));
         _count = count;
@@ -122,10 +124,17 @@ internal sealed class UserFactory
         return true;
     }
 
+    private static double SpreadFraction(int index) => (unchecked((uint)index * 2654435761u) % 10_000) / 10_000.0;
+
     private void Fill(int index)
     {
         var u = Current;
         string family = Cycle[index % Cycle.Length];
+        if (_databaseFraction is { } share && !GeneratedUserFamily.CarriesPassword(family) && SpreadFraction(index) < (share - 0.55) / 0.45)
+        {
+            // Turn a share of the non-database users into database users (deterministically, spread over the file).
+            family = GeneratedUserFamily.Database;
+        }
         u.Reset(index, family);
         Random rng = _rng;
 

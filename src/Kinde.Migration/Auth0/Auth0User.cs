@@ -110,6 +110,9 @@ public sealed class Auth0User
     /// <inheritdoc />
     public override string ToString() => UserId ?? "(no user_id)";
 
+    /// <summary>The metadata object's UTF-8 text while no node tree has been built (nobody read or replaced it).</summary>
+    internal byte[]? MetadataUtf8(bool app) => app ? _appMetadataUtf8 : _userMetadataUtf8;
+
     /// <summary>Keeps a validated JSON object's UTF-8 text, to be parsed on first access.</summary>
     internal void SetMetadataUtf8(bool app, byte[] utf8)
     {

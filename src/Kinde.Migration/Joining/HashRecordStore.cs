@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kinde.Migration.Joining;
@@ -24,29 +23,26 @@ internal sealed class HashRecordStore : IDisposable
 
     public bool SpilledToDisk => _file is not null;
 
+    /// <summary>Appends a record; the caller keeps its offset and length (one read per lookup, no length prefix).</summary>
     public long Append(ReadOnlySpan<byte> record)
     {
         long offset = _length;
-        Span<byte> prefix = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(prefix, record.Length);
-        if (_file is null && _length + record.Length + 4 > _inMemoryLimit)
+        if (_file is null && _length + record.Length > _inMemoryLimit)
         {
             SpillToDisk();
         }
 
         if (_file is not null)
         {
-            _file.Write(prefix);
             _file.Write(record);
         }
         else
         {
-            EnsureCapacity(_length + record.Length + 4);
-            prefix.CopyTo(_memory.AsSpan((int)_length));
-            record.CopyTo(_memory.AsSpan((int)_length + 4));
+            EnsureCapacity(_length + record.Length);
+            record.CopyTo(_memory.AsSpan((int)_length));
         }
 
-        _length += record.Length + 4;
+        _length += record.Length;
         return offset;
     }
 
@@ -60,19 +56,27 @@ internal sealed class HashRecordStore : IDisposable
         }
     }
 
-    public byte[] Read(long offset)
+    public byte[] Read(long offset, int length)
     {
-        Span<byte> prefix = stackalloc byte[4];
-        if (_readHandle is not null)
+        if (_readHandle is null)
         {
-            RandomAccess.Read(_readHandle, prefix, offset);
-            byte[] record = new byte[BinaryPrimitives.ReadInt32LittleEndian(prefix)];
-            RandomAccess.Read(_readHandle, record, offset + 4);
-            return record;
+            return _memory.AsSpan((int)offset, length).ToArray();
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(_memory.AsSpan((int)offset, 4));
-        return _memory.AsSpan((int)offset + 4, length).ToArray();
+        byte[] record = new byte[length];
+        int done = 0;
+        while (done < length)
+        {
+            int read = RandomAccess.Read(_readHandle, record.AsSpan(done), offset + done);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("The password-hash spill file is shorter than expected.");
+            }
+
+            done += read;
+        }
+
+        return record;
     }
 
     public void Dispose() => _file?.Dispose();

@@ -21,7 +21,9 @@ internal sealed class PasswordHashIndex : IDisposable
     private const int SeveralHashesShareEmail = -2;
 
     private readonly HashRecordStore _store;
+    private readonly LowCardinalityStrings _strings = new();
     private readonly List<long> _offsets = [];
+    private readonly List<int> _lengths = [];
     private readonly List<ulong> _idCheck = [];
     private readonly List<ulong> _emailCheck = [];
     private readonly Dictionary<ulong, int> _byId = [];
@@ -52,17 +54,38 @@ internal sealed class PasswordHashIndex : IDisposable
     {
         await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            HashesRead++;
-            if (record.Value is null)
-            {
-                HashesRejected++;
-                Rejections.Add(record.Error!);
-                continue;
-            }
-
-            Add(record.Value);
+            AddRecord(record, null);
         }
 
+        Seal();
+    }
+
+    /// <summary>Like the other overload, storing each record's original text instead of writing it again.</summary>
+    public async Task AddAllAsync(IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> records, CancellationToken cancellationToken)
+    {
+        await foreach (var (record, utf8) in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            AddRecord(record, utf8);
+        }
+
+        Seal();
+    }
+
+    private void AddRecord(ExportRecord<Auth0PasswordHash> record, ReadOnlyMemory<byte>? utf8)
+    {
+        HashesRead++;
+        if (record.Value is null)
+        {
+            HashesRejected++;
+            Rejections.Add(record.Error!);
+            return;
+        }
+
+        Add(record.Value, utf8);
+    }
+
+    private void Seal()
+    {
         _store.Seal();
         _idClaims = new byte[_offsets.Count];
         _emailClaims = new byte[_offsets.Count];
@@ -70,9 +93,9 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     /// <summary>First pass: notes which hashes this user would take, by id or (failing that) by email.</summary>
-    public void Claim(Auth0User user)
+    public void Claim(UserKeys user)
     {
-        int slot = FindById(user, out _);
+        int slot = FindById(user.UserId, user.LinkedAuth0Ids, out _);
         if (slot >= 0)
         {
             _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
@@ -89,7 +112,7 @@ internal sealed class PasswordHashIndex : IDisposable
     /// <summary>Second pass: the user's hash, if exactly one unambiguous match exists.</summary>
     public PasswordJoinResult Resolve(Auth0User user)
     {
-        int slot = FindById(user, out bool linked);
+        int slot = FindById(user.UserId, UserKeys.LinkedAuth0IdsOf(user), out bool linked);
         if (slot >= 0)
         {
             return _idClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, linked ? PasswordJoinOutcome.ByLinkedIdentity : PasswordJoinOutcome.ById);
@@ -126,7 +149,7 @@ internal sealed class PasswordHashIndex : IDisposable
         return new(outcome, Load(slot));
     }
 
-    private void Add(Auth0PasswordHash record)
+    private void Add(Auth0PasswordHash record, ReadOnlyMemory<byte>? utf8)
     {
         string id = record.Auth0UserId;
         ulong idKey = KeyHash.Of(id);
@@ -146,7 +169,9 @@ internal sealed class PasswordHashIndex : IDisposable
         }
 
         int slot = _offsets.Count;
-        _offsets.Add(_store.Append(Auth0PasswordHashJson.ToUtf8(record)));
+        ReadOnlySpan<byte> serialized = utf8 is { } text ? text.Span : Auth0PasswordHashJson.ToUtf8(record);
+        _offsets.Add(_store.Append(serialized));
+        _lengths.Add(serialized.Length);
         _idCheck.Add(KeyHash.Check(id, ignoreCase: false));
         _emailCheck.Add(record.EffectiveEmail is { } e ? KeyHash.Check(e.AsSpan().Trim(), ignoreCase: true) : 0);
         if (record.EffectiveEmail is { Length: > 0 } email)
@@ -156,21 +181,19 @@ internal sealed class PasswordHashIndex : IDisposable
         }
     }
 
-    private Auth0PasswordHash Load(int slot) => HashRecordParser.Parse(_store.Read(_offsets[slot]));
+    private Auth0PasswordHash Load(int slot) => HashRecordParser.Parse(_store.Read(_offsets[slot], _lengths[slot]), _strings);
 
-    private int FindById(Auth0User user, out bool linked)
+    private int FindById(string? userId, IReadOnlyList<string>? linkedAuth0Ids, out bool linked)
     {
         linked = false;
-        if (user.UserId is { } userId && FindId(userId) is int direct and >= 0)
+        if (userId is not null && FindId(userId) is int direct and >= 0)
         {
             return direct;
         }
 
-        foreach (var identity in user.Identities)
+        foreach (string id in linkedAuth0Ids ?? [])
         {
-            if (string.Equals(identity.Provider, "auth0", StringComparison.Ordinal) && identity.UserId is { } id
-                && FindId("auth0|" + id) is int slot and >= 0
-                && !string.Equals(user.UserId, "auth0|" + id, StringComparison.Ordinal))
+            if (!string.Equals(userId, id, StringComparison.Ordinal) && FindId(id) is int slot and >= 0)
             {
                 linked = true;
                 return slot;

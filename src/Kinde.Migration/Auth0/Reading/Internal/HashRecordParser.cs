@@ -7,7 +7,7 @@ internal static class HashRecordParser
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32 };
 
-    public static Auth0PasswordHash Parse(ReadOnlySpan<byte> json)
+    public static Auth0PasswordHash Parse(ReadOnlySpan<byte> json, LowCardinalityStrings? strings = null)
     {
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
@@ -19,27 +19,28 @@ internal static class HashRecordParser
 
             var record = new Auth0PasswordHash();
             string? id = null, hash = null;
+            Span<char> key = stackalloc char[64];
             Span<char> normalized = stackalloc char[64];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                string key = reader.GetString()!;
-                int length = key.Length <= 64 ? KeyResolver.Normalize(key, normalized) : 0;
+                // Keys are copied to the stack, not allocated: this runs for every record of a multi-million-line file.
+                int length = !reader.HasValueSequence && reader.ValueSpan.Length <= 64 ? KeyResolver.Normalize(key[..reader.CopyString(key)], normalized) : 0;
                 reader.Read();
                 switch (normalized[..length])
                 {
-                    case "id": id = ReadObjectId(ref reader, key); break;
-                    case "altid": record.AltId = JsonValues.String(ref reader, key); break;
-                    case "email": record.Email = JsonValues.String(ref reader, key); break;
-                    case "emailverified": record.EmailVerified = JsonValues.Boolean(ref reader, key); break;
-                    case "username": record.Username = JsonValues.String(ref reader, key); break;
-                    case "passwordhash": hash = JsonValues.String(ref reader, key); break;
-                    case "passwordsetdate": record.PasswordSetDate = JsonValues.Date(ref reader, key); break;
-                    case "lastpasswordreset": record.LastPasswordReset = JsonValues.Date(ref reader, key); break;
-                    case "tenant": record.Tenant = JsonValues.String(ref reader, key); break;
-                    case "connection": record.Connection = JsonValues.String(ref reader, key); break;
-                    case "version": record.Version = JsonValues.StringOrNumber(ref reader, key); break;
-                    case "tmpisunique": record.TmpIsUnique = JsonValues.Boolean(ref reader, key); break;
-                    case "identifiers": ReadIdentifiers(ref reader, record, key); break;
+                    case "id": id = ReadObjectId(ref reader, "_id"); break;
+                    case "altid": record.AltId = JsonValues.String(ref reader, "alt_id"); break;
+                    case "email": record.Email = JsonValues.String(ref reader, "email"); break;
+                    case "emailverified": record.EmailVerified = JsonValues.Boolean(ref reader, "email_verified"); break;
+                    case "username": record.Username = JsonValues.String(ref reader, "username"); break;
+                    case "passwordhash": hash = JsonValues.String(ref reader, "passwordHash"); break;
+                    case "passwordsetdate": record.PasswordSetDate = JsonValues.Date(ref reader, "password_set_date"); break;
+                    case "lastpasswordreset": record.LastPasswordReset = JsonValues.Date(ref reader, "last_password_reset"); break;
+                    case "tenant": record.Tenant = strings?.Get(ref reader, "tenant") ?? JsonValues.String(ref reader, "tenant"); break;
+                    case "connection": record.Connection = strings?.Get(ref reader, "connection") ?? JsonValues.String(ref reader, "connection"); break;
+                    case "version": record.Version = JsonValues.StringOrNumber(ref reader, "version"); break;
+                    case "tmpisunique": record.TmpIsUnique = JsonValues.Boolean(ref reader, "_tmp_is_unique"); break;
+                    case "identifiers": ReadIdentifiers(ref reader, record, "identifiers"); break;
                     default: reader.Skip(); break;
                 }
             }

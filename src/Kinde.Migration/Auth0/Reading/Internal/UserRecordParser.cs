@@ -6,7 +6,7 @@ namespace Kinde.Migration.Auth0.Reading.Internal;
 /// <summary>Parses one user record (UTF-8 JSON object) straight from a <see cref="Utf8JsonReader"/>.</summary>
 internal sealed class UserRecordParser(KeyResolver keys)
 {
-    private enum IdentityField
+    internal enum IdentityField
     {
         Other,
         Provider,
@@ -23,6 +23,79 @@ internal sealed class UserRecordParser(KeyResolver keys)
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
     private readonly LowCardinalityStrings _strings = new();
+
+    /// <summary>The pass-1 scan of the join: only the user id, the email and the linked <c>auth0</c> identity ids,
+    /// with every other value skipped unparsed. <see langword="null"/> when the record is not readable.</summary>
+    public Joining.UserKeys? ScanKeys(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? userId = null, email = null;
+            List<string>? linked = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                UserField field = keys.Resolve(ref reader, out _).Field;
+                reader.Read();
+                switch (field)
+                {
+                    case UserField.UserId when reader.TokenType == JsonTokenType.String: userId = reader.GetString(); break;
+                    case UserField.Email when reader.TokenType == JsonTokenType.String: email = reader.GetString(); break;
+                    case UserField.Identities when reader.TokenType == JsonTokenType.StartArray: ScanIdentities(ref reader, ref linked); break;
+                    default: reader.Skip(); break;
+                }
+            }
+
+            reader.Read();
+            return new Joining.UserKeys(userId, email, linked);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void ScanIdentities(ref Utf8JsonReader reader, ref List<string>? linked)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            bool auth0 = false;
+            string? id = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                IdentityField field = IdentityFieldOf(ref reader, out _);
+                reader.Read();
+                if (field == IdentityField.Provider && reader.TokenType == JsonTokenType.String)
+                {
+                    auth0 = reader.ValueTextEquals("auth0"u8);
+                }
+                else if (field == IdentityField.UserId && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                {
+                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (auth0 && id is not null)
+            {
+                (linked ??= []).Add("auth0|" + id);
+            }
+        }
+    }
 
     public Auth0User Parse(ReadOnlySpan<byte> json)
     {
@@ -186,7 +259,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
         return identity;
     }
 
-    private static IdentityField IdentityFieldOf(ref Utf8JsonReader reader, out string? otherKey)
+    internal static IdentityField IdentityFieldOf(ref Utf8JsonReader reader, out string? otherKey)
     {
         otherKey = null;
 
