@@ -15,7 +15,7 @@ internal static class ScaleRun
 {
     private static bool s_discard;
     private static bool s_noHashes;
-    private static int s_channel = 1024;
+    private static int? s_channel;
     private static Kinde.Migration.Pipeline.MigrationMode s_mode = Kinde.Migration.Pipeline.MigrationMode.WithPasswords;
 
     public static async Task<int> RunAsync(string[] args)
@@ -189,7 +189,7 @@ internal static class ScaleRun
             var progress = new PhaseClock(phases, clock);
             var convert = await MeasureAsync(async () =>
             {
-                var builder = new Kinde.Migration.Pipeline.MigrationBuilder().Configure(o => { o.OutputDirectory = output; o.Mode = s_mode; o.ChannelCapacity = s_channel; });
+                var builder = new Kinde.Migration.Pipeline.MigrationBuilder().Configure(o => { o.OutputDirectory = output; o.Mode = s_mode; o.ChannelCapacity = s_channel ?? o.ChannelCapacity; });
                 if (s_discard)
                 {
                     builder.UseImporter(new DiscardImporter());

@@ -9,9 +9,9 @@ namespace Kinde.Migration.Joining;
 /// </summary>
 /// <remarks>
 /// <para>Each hash record is stored once, serialized, in a <see cref="HashRecordStore"/> (memory up to a threshold,
-/// then an owner-only temporary file). The in-memory indexes hold only 64-bit key hashes, slot numbers and a
-/// second independent 64-bit check hash per key (about 80 bytes per record); a lookup must match both hashes, and
-/// the stored record is read back only for a match.</para>
+/// then an owner-only temporary file). The in-memory indexes hold only 64-bit key hashes and slot numbers in sorted
+/// arrays (<see cref="SortedKeyIndex"/>), plus a second independent 64-bit check hash per key: about 60 bytes per
+/// record. A lookup must match both hashes, and the stored record is read back only for a match.</para>
 /// <para>The join is two-pass over the user export: <see cref="Claim"/> is called for every readable user first, so
 /// that when <see cref="Resolve"/> runs, it is known whether a hash is claimed by id by several users, or by email
 /// by several users — both are ambiguous and no guess is made.</para>
@@ -26,9 +26,9 @@ internal sealed class PasswordHashIndex : IDisposable
     private readonly List<int> _lengths = [];
     private readonly List<ulong> _idCheck = [];
     private readonly List<ulong> _emailCheck = [];
-    private readonly Dictionary<ulong, int> _byId = [];
-    private readonly Dictionary<string, int> _byIdOverflow = new(StringComparer.Ordinal);
-    private readonly Dictionary<ulong, int> _byEmail = [];
+    private readonly SortedKeyIndex _byId = new();
+    private readonly SortedKeyIndex _byEmail = new();
+    private bool[] _duplicate = [];
     private byte[] _idClaims = [];
     private byte[] _emailClaims = [];
     private bool[] _used = [];
@@ -87,6 +87,9 @@ internal sealed class PasswordHashIndex : IDisposable
     private void Seal()
     {
         _store.Seal();
+        _byId.Seal();
+        _byEmail.Seal();
+        MarkDuplicates();
         _idClaims = new byte[_offsets.Count];
         _emailClaims = new byte[_offsets.Count];
         _used = new bool[_offsets.Count];
@@ -118,17 +121,12 @@ internal sealed class PasswordHashIndex : IDisposable
             return _idClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, linked ? PasswordJoinOutcome.ByLinkedIdentity : PasswordJoinOutcome.ById);
         }
 
-        if (user.Email is null)
-        {
-            return new(PasswordJoinOutcome.NotFound, null);
-        }
-
-        if (_byEmail.TryGetValue(KeyHash.OfEmail(user.Email), out int emailSlot) && emailSlot == SeveralHashesShareEmail)
+        slot = FindByEmail(user.Email);
+        if (slot == SeveralHashesShareEmail)
         {
             return new(PasswordJoinOutcome.Ambiguous, null);
         }
 
-        slot = FindByEmail(user.Email);
         if (slot < 0 || _idClaims[slot] > 0)
         {
             // A hash that belongs to another user by id is never handed out by email.
@@ -139,7 +137,16 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     /// <summary>Hashes that no user took (after the second pass).</summary>
-    public long CountUnused() => _used.LongCount(u => !u);
+    public long CountUnused()
+    {
+        long unused = 0;
+        for (int slot = 0; slot < _used.Length; slot++)
+        {
+            unused += _used[slot] || _duplicate[slot] ? 0 : 1;
+        }
+
+        return unused;
+    }
 
     public void Dispose() => _store.Dispose();
 
@@ -152,32 +159,34 @@ internal sealed class PasswordHashIndex : IDisposable
     private void Add(Auth0PasswordHash record, ReadOnlyMemory<byte>? utf8)
     {
         string id = record.Auth0UserId;
-        ulong idKey = KeyHash.Of(id);
-        if (_byId.TryGetValue(idKey, out int existing))
-        {
-            if (_idCheck[existing] == KeyHash.Check(id, ignoreCase: false) || _byIdOverflow.ContainsKey(id))
-            {
-                Duplicates++;
-                return;
-            }
-
-            _byIdOverflow[id] = _offsets.Count;
-        }
-        else
-        {
-            _byId[idKey] = _offsets.Count;
-        }
-
         int slot = _offsets.Count;
         ReadOnlySpan<byte> serialized = utf8 is { } text ? text.Span : Auth0PasswordHashJson.ToUtf8(record);
         _offsets.Add(_store.Append(serialized));
         _lengths.Add(serialized.Length);
         _idCheck.Add(KeyHash.Check(id, ignoreCase: false));
-        _emailCheck.Add(record.EffectiveEmail is { } e ? KeyHash.Check(e.AsSpan().Trim(), ignoreCase: true) : 0);
-        if (record.EffectiveEmail is { Length: > 0 } email)
+        _byId.Add(KeyHash.Of(id), slot);
+        string? email = record.EffectiveEmail?.Trim();
+        _emailCheck.Add(string.IsNullOrEmpty(email) ? 0 : KeyHash.Check(email, ignoreCase: true));
+        if (!string.IsNullOrEmpty(email))
         {
-            ulong emailKey = KeyHash.OfEmail(email);
-            _byEmail[emailKey] = _byEmail.ContainsKey(emailKey) ? SeveralHashesShareEmail : slot;
+            _byEmail.Add(KeyHash.OfEmail(email), slot);
+        }
+    }
+
+    /// <summary>A second record for an Auth0 user id already seen is a duplicate: the first one is used.</summary>
+    private void MarkDuplicates()
+    {
+        _duplicate = new bool[_offsets.Count];
+        foreach (int[] slots in _byId.SharedKeys())
+        {
+            for (int i = 1; i < slots.Length; i++)
+            {
+                if (slots[..i].Any(earlier => _idCheck[earlier] == _idCheck[slots[i]]))
+                {
+                    _duplicate[slots[i]] = true;
+                    Duplicates++;
+                }
+            }
         }
     }
 
@@ -210,21 +219,43 @@ internal sealed class PasswordHashIndex : IDisposable
             return -1;
         }
 
-        if (_byId.TryGetValue(KeyHash.Of(auth0UserId), out int slot) && _idCheck[slot] == KeyHash.Check(auth0UserId, ignoreCase: false))
+        ulong check = KeyHash.Check(auth0UserId, ignoreCase: false);
+        foreach (int slot in _byId.Find(KeyHash.Of(auth0UserId)))
         {
-            return slot;
+            if (!_duplicate[slot] && _idCheck[slot] == check)
+            {
+                return slot;
+            }
         }
 
-        return _byIdOverflow.TryGetValue(auth0UserId, out slot) ? slot : -1;
+        return -1;
     }
 
+    /// <summary>The one hash whose email matches, -1 for none, or <see cref="SeveralHashesShareEmail"/>.</summary>
     private int FindByEmail(string? email)
     {
-        if (string.IsNullOrWhiteSpace(email) || !_byEmail.TryGetValue(KeyHash.OfEmail(email), out int slot) || slot < 0)
+        if (string.IsNullOrWhiteSpace(email))
         {
             return -1;
         }
 
-        return _emailCheck[slot] == KeyHash.Check(email.AsSpan().Trim(), ignoreCase: true) ? slot : -1;
+        ulong check = KeyHash.Check(email.AsSpan().Trim(), ignoreCase: true);
+        int found = -1;
+        foreach (int slot in _byEmail.Find(KeyHash.OfEmail(email)))
+        {
+            if (_duplicate[slot] || _emailCheck[slot] != check)
+            {
+                continue;
+            }
+
+            if (found >= 0)
+            {
+                return SeveralHashesShareEmail;
+            }
+
+            found = slot;
+        }
+
+        return found;
     }
 }
