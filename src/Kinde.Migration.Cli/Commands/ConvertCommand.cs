@@ -31,11 +31,12 @@ internal static class ConvertCommand
                 result.AddError("--max-file-mb must be between 1 and 1024.");
             }
         });
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the files an earlier convert wrote in --out (only those: users-*, passwords-*, organizations.csv, rejected.ndjson, report.json)." };
         var config = new Option<string?>("--config") { Description = "A JSON settings file; its KindeMigration section holds the options (mapping, metadata, validation)." };
 
         var command = new Command("convert", "Convert Auth0 exports into Kinde import files (Users › Import users › Custom NDJSON / Custom CSV). Offline.")
         {
-            users, passwords, output, mode, format, maxFileMb, config,
+            users, passwords, output, mode, format, maxFileMb, overwrite, config,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -50,6 +51,11 @@ internal static class ConvertCommand
             {
                 await stderr.WriteLineAsync("error: invalid settings: " + ex.Message).ConfigureAwait(false);
                 return Program.Failure;
+            }
+
+            if (parse.GetValue(overwrite))
+            {
+                RemoveEarlierOutput(parse.GetValue(output)!);
             }
 
             using var bar = new ProgressPrinter(stderr);
@@ -104,6 +110,21 @@ internal static class ConvertCommand
         });
         var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<MigrationRunner>();
+    }
+
+    /// <summary>Deletes what an earlier run wrote, and nothing else: the output directory may hold the user's own files.</summary>
+    private static void RemoveEarlierOutput(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        string[] patterns = ["users-????.ndjson", "users-????.csv", "passwords-????.json", "organizations.csv", "rejected.ndjson", "report.json"];
+        foreach (string file in patterns.SelectMany(p => Directory.EnumerateFiles(directory, p)))
+        {
+            File.Delete(file);
+        }
     }
 
     private static MigrationMode ParseMode(string mode) => mode switch

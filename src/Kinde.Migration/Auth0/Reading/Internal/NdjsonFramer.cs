@@ -4,7 +4,8 @@ namespace Kinde.Migration.Auth0.Reading.Internal;
 /// <remarks>A line longer than the record limit is skipped without being buffered and reported as an error.</remarks>
 internal sealed class NdjsonFramer(Stream stream, int maxRecordBytes) : IRecordFramer
 {
-    private byte[] _buffer = new byte[Math.Min(Math.Max(maxRecordBytes, 4096), 1 << 20)];
+    // Starts small (a short file should not cost a large buffer) and grows up to the record limit when a line needs it.
+    private byte[] _buffer = new byte[Math.Min(Math.Max(maxRecordBytes, 4096), 1 << 16)];
     private int _start;
     private int _end;
     private bool _eof;

@@ -21,7 +21,7 @@ internal sealed class ReadAheadStream : Stream
     private bool _eof;
     private bool _stopped;
 
-    public ReadAheadStream(Stream inner, int blockSize = 1 << 20, int depth = 2)
+    public ReadAheadStream(Stream inner, int blockSize = 1 << 18, int depth = 4)
     {
         _inner = inner;
         _blockSize = blockSize;
