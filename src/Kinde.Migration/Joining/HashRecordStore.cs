@@ -1,3 +1,4 @@
+using Kinde.Migration.Internal;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kinde.Migration.Joining;
@@ -93,21 +94,9 @@ internal sealed class HashRecordStore : IDisposable
     {
         Directory.CreateDirectory(_tempDirectory);
         string path = Path.Combine(_tempDirectory, $"kinde-migration-hashes-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            Options = FileOptions.DeleteOnClose,
-            BufferSize = 1 << 16,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            // The file holds password hashes: readable by the owner only.
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
 
-        _file = new FileStream(path, options);
+        // The file holds password hashes: readable by the owner only, and gone when the run ends.
+        _file = OwnerOnlyFile.Create(path, FileMode.CreateNew, FileAccess.ReadWrite, FileOptions.DeleteOnClose);
         _file.Write(_memory.AsSpan(0, (int)_length));
         _memory = [];
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kinde.Migration.Auth0;
+using Kinde.Migration.Internal;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Auth0.Reading.Internal;
 

@@ -377,22 +377,4 @@ public sealed class KindeMigrationServiceCollectionTests
             return ValueTask.FromResult(MappingResult.Success(user));
         }
     }
-
-    /// <summary>An importer that keeps the users in memory.</summary>
-    private sealed class CapturingImporter : IKindeImporter
-    {
-        public List<KindeUser> Users { get; } = [];
-
-        public async Task<KindeImportResult> ImportAsync(IAsyncEnumerable<KindeUser> users, KindeImportContext context, CancellationToken cancellationToken = default)
-        {
-            await foreach (var user in users.WithCancellation(cancellationToken))
-            {
-                Users.Add(user);
-            }
-
-            var result = new KindeImportResult();
-            result.Counters["captured"] = Users.Count;
-            return result;
-        }
-    }
 }

@@ -38,15 +38,8 @@ public sealed class Auth0UserReader : IAuth0UserReader
     {
         ArgumentNullException.ThrowIfNull(source);
         using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
-        while (true)
+        await foreach (Frame frame in FramesAsync(framer, cancellationToken).ConfigureAwait(false))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (frame.Kind == FrameKind.End)
-            {
-                yield break;
-            }
-
             yield return ToRecord(frame, source.Name, framer.PositionKind);
         }
     }
@@ -56,6 +49,14 @@ public sealed class Auth0UserReader : IAuth0UserReader
     internal async IAsyncEnumerable<Joining.UserKeys?> ScanKeysAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
+        await foreach (Frame frame in FramesAsync(framer, cancellationToken).ConfigureAwait(false))
+        {
+            yield return frame.Kind == FrameKind.Record && Utf8.IsValid(frame.Json.Span) ? _parser.ScanKeys(frame.Json.Span) : null;
+        }
+    }
+
+    private static async IAsyncEnumerable<Frame> FramesAsync(IRecordFramer framer, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -65,7 +66,7 @@ public sealed class Auth0UserReader : IAuth0UserReader
                 yield break;
             }
 
-            yield return frame.Kind == FrameKind.Record && Utf8.IsValid(frame.Json.Span) ? _parser.ScanKeys(frame.Json.Span) : null;
+            yield return frame;
         }
     }
 

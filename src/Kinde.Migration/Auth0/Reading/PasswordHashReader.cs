@@ -33,23 +33,9 @@ public sealed class PasswordHashReader : IPasswordHashReader
     /// <exception cref="ExportFormatException">The source is CSV or tab-separated, not JSON.</exception>
     public async IAsyncEnumerable<ExportRecord<Auth0PasswordHash>> ReadAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(source);
-        if (source.Format is not (ExportFormat.NdJson or ExportFormat.JsonArray))
+        await foreach (var (record, _) in ReadWithTextAsync(source, cancellationToken).ConfigureAwait(false))
         {
-            throw new ExportFormatException($"{source.Name} is not a password-hash export: expected NDJSON or a JSON array, found {source.Format} text.");
-        }
-
-        using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, new KeyResolver(new Dictionary<string, string>()));
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (frame.Kind == FrameKind.End)
-            {
-                yield break;
-            }
-
-            yield return ToRecord(frame, source.Name, _strings);
+            yield return record;
         }
     }
 
@@ -57,6 +43,7 @@ public sealed class PasswordHashReader : IPasswordHashReader
     /// record), so the join can store it without writing it again.</summary>
     internal async IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> ReadWithTextAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(source);
         if (source.Format is not (ExportFormat.NdJson or ExportFormat.JsonArray))
         {
             throw new ExportFormatException($"{source.Name} is not a password-hash export: expected NDJSON or a JSON array, found {source.Format} text.");

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.ObjectModel;
 using System.Globalization;
+using Kinde.Migration.Internal;
 using Kinde.Migration.Target.Files.Internal;
 
 namespace Kinde.Migration.Target.Files;
@@ -44,7 +45,6 @@ namespace Kinde.Migration.Target.Files;
 /// </remarks>
 public sealed class KindeImportFileWriter : IAsyncDisposable
 {
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly string _directory;
@@ -233,40 +233,6 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates <paramref name="path"/> (failing if it exists), readable and writable by the owner only on
-    /// Unix.</summary>
-    internal static FileStream CreateOwnerOnlyFile(string path, FileMode mode)
-    {
-        var options = new FileStreamOptions
-        {
-            Mode = mode,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 64 * 1024,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnlyFile;
-        }
-
-        var stream = new FileStream(path, options);
-        try
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                // UnixCreateMode is masked by the umask and does not apply to an existing file that is overwritten.
-                File.SetUnixFileMode(stream.SafeFileHandle, OwnerOnlyFile);
-            }
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-
-        return stream;
-    }
-
     private static void ThrowIfEarlierOutputExists(string directory, string prefix, string extension)
     {
         foreach (string file in Directory.EnumerateFiles(directory, $"{prefix}-*.{extension}"))
@@ -300,7 +266,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
     {
         string name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}-{_paths.Count + 1:D4}.{_encoder.Extension}");
         string path = Path.Combine(_directory, name);
-        _stream = CreateOwnerOnlyFile(path, FileMode.CreateNew);
+        _stream = OwnerOnlyFile.Create(path, FileMode.CreateNew);
         _paths.Add(path);
         _fileUsers = 0;
         _fileBytes = _encoder.Header.Length;

@@ -1,5 +1,6 @@
 using System.Text;
 using CsvHelper;
+using Kinde.Migration.Internal;
 using Kinde.Migration.Target.Files.Internal;
 
 namespace Kinde.Migration.Target.Files;
@@ -44,7 +45,7 @@ public static class OrganizationsCsvWriter
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, FileName);
 
-        FileStream stream = KindeImportFileWriter.CreateOwnerOnlyFile(path, FileMode.Create);
+        FileStream stream = OwnerOnlyFile.Create(path, FileMode.Create);
         await using (stream.ConfigureAwait(false))
         {
             var text = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
