@@ -79,7 +79,8 @@ internal static class ConvertCommand
             catch (IOException ex)
             {
                 bar.Finish();
-                await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                string hint = ex.Message.Contains("already exists", StringComparison.Ordinal) ? " (--overwrite replaces an earlier convert's files)" : "";
+                await stderr.WriteLineAsync("error: " + ex.Message + hint).ConfigureAwait(false);
             }
             catch (UnauthorizedAccessException ex)
             {

@@ -79,12 +79,19 @@ public class MigrationRunner
     /// <returns>The report.</returns>
     /// <exception cref="FileNotFoundException">An input file does not exist.</exception>
     /// <exception cref="ExportFormatException">An input cannot be read at all (e.g. it is encrypted).</exception>
+    /// <exception cref="IOException">The output directory holds an earlier run's files.</exception>
     public virtual async Task<MigrationReport> RunAsync(string usersPath, string? passwordsPath = null, IProgress<MigrationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(usersPath);
         var report = new MigrationReport { Mode = _options.Mode, StartedAt = _time.GetUtcNow() };
         string output = Path.GetFullPath(_options.OutputDirectory);
         Directory.CreateDirectory(output);
+        foreach (string ownFile in new[] { "rejected.ndjson", "report.json" }.Select(f => Path.Combine(output, f)).Where(File.Exists))
+        {
+            // Checked before anything is opened: a second run must not overwrite the first one's results.
+            throw new IOException($"{ownFile} already exists: remove the earlier output or choose another output directory.");
+        }
+
         Log.RunStarted(_logger, MigrationReport.ModeName(_options.Mode), output);
 
         using PasswordHashIndex? index = passwordsPath is null ? null : await BuildIndexAsync(passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);

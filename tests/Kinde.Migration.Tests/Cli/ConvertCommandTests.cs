@@ -92,7 +92,7 @@ public class ConvertCommandTests
 
         var (exit, _, stderr) = await RunAsync(SampleArgs());
         Assert.That(exit, Is.EqualTo(1));
-        Assert.That(stderr, Does.Contain("users-0001.ndjson").And.Contain("error:"));
+        Assert.That(stderr, Does.Contain("already exists").And.Contain("--overwrite"));
 
         Assert.That((await RunAsync(SampleArgs("--overwrite"))).Exit, Is.EqualTo(0));
         Assert.That(File.ReadAllText(mine), Is.EqualTo("keep me"));

@@ -207,7 +207,12 @@ public class MigrationRunnerTests
     public async Task EarlierOutput_IsNeverMixedWithANewRun()
     {
         await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"));
+        string rejected = await File.ReadAllTextAsync(_dir.File("out/rejected.ndjson"));
+        Assert.That(rejected, Is.Not.Empty);
         Assert.ThrowsAsync<IOException>(() => Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz")));
+
+        // Regression: the refused second run used to truncate the first run's rejected.ndjson before failing.
+        Assert.That(await File.ReadAllTextAsync(_dir.File("out/rejected.ndjson")), Is.EqualTo(rejected));
     }
 
     [Test]
