@@ -100,7 +100,7 @@ public sealed class ExportSource : IAsyncDisposable, IDisposable
         };
 
         // Decompression is the other half of the work: do it ahead, on another core, while records are parsed.
-        Stream rest = compressed ? new ReadAheadStream(content) : content;
+        Stream rest = compressed ? new ReadAheadStream(content, name) : content;
         return new ExportSource(name, format, compressed, new PrefixedStream(sniff.AsSpan(bom).ToArray(), rest));
     }
 

@@ -97,4 +97,25 @@ public class ExportSourceTests
         Assert.ThrowsAsync<ExportFormatException>(() => OpenAsync(gz));
         await Task.CompletedTask;
     }
+
+    [Test]
+    public async Task CorruptGzip_StopsTheReadWithAClearError()
+    {
+        // Regression: corruption inside the compressed stream escaped as an unhandled InvalidDataException.
+        string lines = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{{\"user_id\":\"auth0|{i}\",\"email\":\"u{i}@example.com\"}}\n"));
+        byte[] gz = TestData.Gzip(Encoding.UTF8.GetBytes(lines));
+        for (int i = gz.Length / 2; i < gz.Length / 2 + 64; i++)
+        {
+            gz[i] ^= 0x5A;
+        }
+
+        await using var source = await OpenAsync(gz);
+        var ex = Assert.ThrowsAsync<ExportFormatException>(async () =>
+        {
+            await foreach (var record in new Auth0UserReader().ReadAsync(source))
+            {
+            }
+        });
+        Assert.That(ex!.Message, Does.Contain("gzip data is corrupt").And.Contain("input"));
+    }
 }

@@ -10,6 +10,8 @@ namespace Kinde.Migration.Auth0.Reading.Internal;
 internal sealed class ReadAheadStream : Stream
 {
     private readonly Stream _inner;
+    private readonly string _sourceName;
+    private long _delivered;
     private readonly int _blockSize;
     private readonly Channel<(byte[] Block, int Length)> _filled;
     private readonly Channel<byte[]> _free;
@@ -21,9 +23,10 @@ internal sealed class ReadAheadStream : Stream
     private bool _eof;
     private bool _stopped;
 
-    public ReadAheadStream(Stream inner, int blockSize = 1 << 18, int depth = 4)
+    public ReadAheadStream(Stream inner, string sourceName, int blockSize = 1 << 18, int depth = 4)
     {
         _inner = inner;
+        _sourceName = sourceName;
         _blockSize = blockSize;
         _filled = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(depth) { SingleReader = true, SingleWriter = true });
         _free = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -73,6 +76,14 @@ internal sealed class ReadAheadStream : Stream
                     return 0;
                 }
             }
+            catch (Exception ex) when ((ex as InvalidDataException ?? ex.InnerException as InvalidDataException) is { } corrupt)
+            {
+                // A corrupt container is not one bad record: nothing after this point can be read, so the read stops
+                // with a clear error rather than a partial result that looks complete.
+                throw new ExportFormatException(
+                    $"{_sourceName}: the gzip data is corrupt after {_delivered:N0} decompressed bytes; nothing after that point can be read. Download or export the file again.",
+                    corrupt);
+            }
             catch (ChannelClosedException ex) when (ex.InnerException is not null)
             {
                 ExceptionDispatchInfo.Throw(ex.InnerException);
@@ -85,6 +96,7 @@ internal sealed class ReadAheadStream : Stream
         int n = Math.Min(buffer.Length, _length - _offset);
         _current.AsSpan(_offset, n).CopyTo(buffer.Span);
         _offset += n;
+        _delivered += n;
         return n;
     }
 
