@@ -749,4 +749,18 @@ public sealed class DefaultUserMapperTests
 
         Assert.That(_warnings, Has.Member("multifactor_not_migrated").And.None.StartsWith("attribute_not_migrated"));
     }
+
+    [Test]
+    public async Task MetadataReadFromTheFile_IsCarriedAsCompactReadableJsonText()
+    {
+        // The reader keeps metadata as UTF-8 and the mapper walks it without building a tree: same result as the tree.
+        var records = await TestData.ReadUsersFromTextAsync(
+            "{\"user_id\":\"auth0|x\",\"email\":\"x@example.com\",\"app_metadata\":{ \"org\" : { \"id\":\"o1\", \"tier\": 2, \"flags\": [true, null, 1.5e3, \"caf\\u00e9\"] }, \"n\": 7, \"b\": false, \"s\": \"<b>\" }}\n");
+        var user = (await MapAsync(records.Single().Value!)).User!;
+
+        Assert.That(user.Properties["auth0_app_org"], Is.EqualTo("""{"id":"o1","tier":2,"flags":[true,null,1.5e3,"café"]}"""));
+        Assert.That(user.Properties["auth0_app_n"], Is.EqualTo("7"));
+        Assert.That(user.Properties["auth0_app_b"], Is.EqualTo("false"));
+        Assert.That(user.Properties["auth0_app_s"], Is.EqualTo("<b>"));
+    }
 }
