@@ -25,12 +25,21 @@ public static class Program
     /// <param name="stdout">Where results go.</param>
     /// <param name="stderr">Where messages go.</param>
     /// <returns>The process exit code.</returns>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) => RunAsync(args, stdout, stderr, CancellationToken.None);
+
+    /// <summary>Runs the tool until it finishes or <paramref name="cancellationToken"/> is cancelled (Ctrl+C does the same).</summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="stdout">Where results go.</param>
+    /// <param name="stderr">Where messages go.</param>
+    /// <param name="cancellationToken">Stops the command.</param>
+    /// <returns>The process exit code.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var root = new RootCommand("kinde-migrate: move users from Auth0 to Kinde.")
         {
             InspectCommand.Create(stdout, stderr),
             ConvertCommand.Create(stdout, stderr),
+            EmulatorCommand.Create(stdout, stderr),
         };
 
         ParseResult parse = root.Parse(args);
@@ -46,6 +55,6 @@ public static class Program
         }
 
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }
