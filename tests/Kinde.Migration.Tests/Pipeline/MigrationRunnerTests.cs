@@ -2,7 +2,6 @@ using System.Text.Json;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Mapping;
 using Kinde.Migration.Pipeline;
-using Kinde.Migration.Target;
 using Kinde.Migration.Target.Files;
 using Kinde.Migration.Tests.Helpers;
 

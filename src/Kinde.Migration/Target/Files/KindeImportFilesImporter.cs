@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Internal;
 using Kinde.Migration.Pipeline;
