@@ -369,9 +369,14 @@ public class MigrationRunner
                 group.Members.Add((source, mapped));
             }
 
-            if (group is not null && group.Seen == group.Expected && group.Members.Count > 0)
+            if (group is not null && group.Seen == group.Expected)
             {
-                await FlushGroupAsync(group, writer, cancellationToken).ConfigureAwait(false);
+                // The group is complete: emit it and forget it, so memory holds only groups still waiting for members.
+                _groups.Remove(KeyHash.OfEmail(source.User.Email!));
+                if (group.Members.Count > 0)
+                {
+                    await FlushGroupAsync(group, writer, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
