@@ -1,3 +1,4 @@
+using Kinde.Migration.Tests.Helpers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;

@@ -1,0 +1,83 @@
+using System.Text.Json.Serialization;
+
+namespace Kinde.Migration.KindeApi;
+
+/// <summary>The JSON contract of the Kinde calls the importer makes: snake_case names, nulls left out.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(KindeTokenResponse))]
+[JsonSerializable(typeof(KindeUsersResponse))]
+[JsonSerializable(typeof(KindeCreateUserRequest))]
+[JsonSerializable(typeof(KindeCreateUserResponse))]
+[JsonSerializable(typeof(KindeSetPasswordRequest))]
+[JsonSerializable(typeof(KindeUpdateUserRequest))]
+[JsonSerializable(typeof(KindeSetPropertiesRequest))]
+internal sealed partial class KindeApiJsonContext : JsonSerializerContext;
+
+/// <summary>The body of a successful <c>POST /oauth2/token</c>.</summary>
+internal sealed record KindeTokenResponse(string? AccessToken, string? TokenType, long? ExpiresIn);
+
+/// <summary>One page of <c>GET /api/v1/users</c> (only the fields the importer reads).</summary>
+internal sealed record KindeUsersResponse(IReadOnlyList<KindeListedUser>? Users, string? NextToken);
+
+/// <summary>A user in <c>GET /api/v1/users</c>.</summary>
+internal sealed record KindeListedUser(string? Id, string? Email);
+
+/// <summary>The body of <c>POST /api/v1/user</c>.</summary>
+internal sealed record KindeCreateUserRequest(
+    KindeCreateUserProfile? Profile, string? OrganizationCode, string? ProvidedId, IReadOnlyList<KindeCreateUserIdentity>? Identities);
+
+/// <summary>The <c>profile</c> of a created user.</summary>
+internal sealed record KindeCreateUserProfile(string? GivenName, string? FamilyName);
+
+/// <summary>One <c>identities[]</c> entry of a created user.</summary>
+internal sealed record KindeCreateUserIdentity(string Type, bool? IsVerified, KindeIdentityDetails Details);
+
+/// <summary>The <c>details</c> of a created identity.</summary>
+internal sealed record KindeIdentityDetails(string? Email = null, string? Phone = null, string? PhoneCountryId = null, string? Username = null);
+
+/// <summary>The body of a successful <c>POST /api/v1/user</c>.</summary>
+internal sealed record KindeCreateUserResponse(string? Id, bool? Created);
+
+/// <summary>The body of <c>PUT /api/v1/users/{id}/password</c>.</summary>
+internal sealed record KindeSetPasswordRequest(string HashedPassword, string? HashingMethod, string? Salt, string? SaltPosition);
+
+/// <summary>The body of <c>PATCH /api/v1/user?id=</c>.</summary>
+internal sealed record KindeUpdateUserRequest(bool? IsSuspended);
+
+/// <summary>The body of <c>PATCH /api/v1/users/{id}/properties</c>.</summary>
+internal sealed record KindeSetPropertiesRequest(IReadOnlyDictionary<string, string> Properties);
+
+/// <summary>A new user for <see cref="KindeApiClient.CreateUserAsync"/>. Identities with a null value are left out.</summary>
+/// <param name="GivenName">The given name, if any.</param>
+/// <param name="FamilyName">The family name, if any.</param>
+/// <param name="Email">The email identity, if any.</param>
+/// <param name="EmailVerified">Whether the email identity is verified.</param>
+/// <param name="Phone">The phone identity (E.164), if any.</param>
+/// <param name="PhoneVerified">Whether the phone identity is verified.</param>
+/// <param name="PhoneCountryId">The phone's country id, for example <c>au</c>, if known.</param>
+/// <param name="Username">The username identity, if any.</param>
+/// <param name="ProvidedId">The external id (for example the Auth0 user id), if any.</param>
+/// <param name="OrganizationCode">The organization to join, if any.</param>
+internal sealed record KindeNewUser(
+    string? GivenName = null,
+    string? FamilyName = null,
+    string? Email = null,
+    bool EmailVerified = false,
+    string? Phone = null,
+    bool PhoneVerified = false,
+    string? PhoneCountryId = null,
+    string? Username = null,
+    string? ProvidedId = null,
+    string? OrganizationCode = null);
+
+/// <summary>The answer to <see cref="KindeApiClient.CreateUserAsync"/>.</summary>
+/// <param name="Id">The Kinde user id (of the existing user when <paramref name="Created"/> is false).</param>
+/// <param name="Created">Whether a new user was created.</param>
+internal sealed record KindeCreatedUser(string Id, bool Created);
+
+/// <summary>A user found by <see cref="KindeApiClient.GetUsersByEmailAsync"/>.</summary>
+/// <param name="Id">The Kinde user id.</param>
+/// <param name="Email">The email Kinde lists for the user (may be null).</param>
+internal sealed record KindeUserRef(string Id, string? Email);

@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kinde.Migration.KindeApi;
+
+/// <summary>Options of the Kinde Management API client: where to connect, the machine-to-machine credentials, token
+/// caching and retries.</summary>
+/// <remarks>The client secret is never logged, never put in an exception message and never returned by
+/// <see cref="ToString"/>.</remarks>
+public sealed class KindeApiOptions : IValidatableObject
+{
+    /// <summary>Gets or sets the Kinde business domain, for example <c>https://example.kinde.com</c>. Required. The token
+    /// endpoint is <c>{Domain}/oauth2/token</c> and the API is under <c>{Domain}/api/v1</c>.</summary>
+    /// <value>The default value is <see langword="null"/>. HTTPS is required unless the host is a loopback address.</value>
+    [Required]
+    public Uri? Domain { get; set; }
+
+    /// <summary>Gets or sets the client id of the machine-to-machine application. Required.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    [Required]
+    public string? ClientId { get; set; }
+
+    /// <summary>Gets or sets the client secret of the machine-to-machine application. Required; never logged.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    [Required]
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Gets or sets the audience of the token request.</summary>
+    /// <value>The default value is <see langword="null"/>: the scheme and authority of <see cref="Domain"/> followed by
+    /// <c>/api</c>, for example <c>https://example.kinde.com/api</c>.</value>
+    public string? Audience { get; set; }
+
+    /// <summary>Gets or sets how long before its <c>expires_in</c> a cached access token is replaced. When the token
+    /// lives no longer than twice this margin, half of its lifetime is used instead.</summary>
+    /// <value>The default value is 60 seconds. Must not be negative.</value>
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets or sets how many times in all a request is sent: a throttled request (429) is resent for every
+    /// method; a request that failed with 408, 5xx or a network error is resent only for GET, HEAD, OPTIONS and PUT.</summary>
+    /// <value>The default value is 5. Must be between 1 and 100.</value>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Gets the audience actually sent: <see cref="Audience"/> or the default derived from <see cref="Domain"/>.</summary>
+    internal string EffectiveAudience =>
+        !string.IsNullOrWhiteSpace(Audience) ? Audience
+        : Domain is null ? throw new InvalidOperationException("KindeApiOptions.Domain is required.")
+        : Domain.GetLeftPart(UriPartial.Authority) + "/api";
+
+    /// <summary>Checks the options that DataAnnotations attributes cannot express.</summary>
+    /// <param name="validationContext">The validation context.</param>
+    /// <returns>The validation errors; none when the options are valid.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Domain is not null)
+        {
+            if (!Domain.IsAbsoluteUri)
+            {
+                yield return new ValidationResult(
+                    "KindeApiOptions.Domain must be an absolute URI such as https://example.kinde.com.", [nameof(Domain)]);
+            }
+            else if (Domain.Scheme != Uri.UriSchemeHttps && !(Domain.Scheme == Uri.UriSchemeHttp && Domain.IsLoopback))
+            {
+                yield return new ValidationResult(
+                    $"KindeApiOptions.Domain must use HTTPS (got '{Domain.Scheme}://{Domain.Authority}'); plain HTTP is allowed only for a loopback host.",
+                    [nameof(Domain)]);
+            }
+        }
+
+        if (TokenRefreshMargin < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("KindeApiOptions.TokenRefreshMargin must not be negative.", [nameof(TokenRefreshMargin)]);
+        }
+    }
+
+    /// <summary>Throws when the options are not valid.</summary>
+    /// <exception cref="ValidationException">An option is missing or invalid; the message names it.</exception>
+    internal void ValidateOrThrow()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ValidationException(string.Join(" ", results.Select(r => r.ErrorMessage)));
+        }
+    }
+
+    /// <summary>Describes the options without the client secret.</summary>
+    /// <returns>The domain, client id and audience.</returns>
+    public override string ToString() =>
+        $"KindeApiOptions {{ Domain = {Domain}, ClientId = {ClientId}, ClientSecret = {(string.IsNullOrEmpty(ClientSecret) ? "(none)" : "***")}, Audience = {Audience} }}";
+}
