@@ -341,22 +341,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
         var items = new JsonArray();
         foreach (var u in page)
         {
-            var item = new JsonObject
-            {
-                ["id"] = u.Id,
-                ["provided_id"] = u.ProvidedId,
-                ["email"] = u.FirstOf("email"),
-                ["phone"] = u.FirstOf("phone"),
-                ["username"] = u.FirstOf("username"),
-                ["last_name"] = u.LastName,
-                ["first_name"] = u.FirstName,
-                ["is_suspended"] = u.IsSuspended,
-                ["picture"] = u.Picture,
-                ["total_sign_ins"] = 0,
-                ["failed_sign_ins"] = 0,
-                ["last_signed_in"] = null,
-                ["created_on"] = Iso(u.CreatedOn),
-            };
+            var item = UserJson(u, emailKey: "email");
             AddExpansions(item, u, expand);
             items.Add(item);
         }
@@ -401,6 +386,23 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
         }
     }
 
+    private static JsonObject UserJson(KindeEmulatorState.UserData u, string emailKey) => new()
+    {
+        ["id"] = u.Id,
+        ["provided_id"] = u.ProvidedId,
+        [emailKey] = u.FirstOf("email"),
+        ["phone"] = u.FirstOf("phone"),
+        ["username"] = u.FirstOf("username"),
+        ["last_name"] = u.LastName,
+        ["first_name"] = u.FirstName,
+        ["is_suspended"] = u.IsSuspended,
+        ["picture"] = u.Picture,
+        ["total_sign_ins"] = 0,
+        ["failed_sign_ins"] = 0,
+        ["last_signed_in"] = null,
+        ["created_on"] = Iso(u.CreatedOn),
+    };
+
     private ApiResult GetUser(HttpContext ctx, JsonNode? body)
     {
         if (!TryFindUser(ctx.Request.Query["id"], out var u, out var error))
@@ -408,22 +410,8 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             return error;
         }
 
-        var item = new JsonObject
-        {
-            ["id"] = u.Id,
-            ["provided_id"] = u.ProvidedId,
-            ["preferred_email"] = u.FirstOf("email"),
-            ["phone"] = u.FirstOf("phone"),
-            ["username"] = u.FirstOf("username"),
-            ["last_name"] = u.LastName,
-            ["first_name"] = u.FirstName,
-            ["is_suspended"] = u.IsSuspended,
-            ["picture"] = u.Picture,
-            ["total_sign_ins"] = 0,
-            ["failed_sign_ins"] = 0,
-            ["last_signed_in"] = null,
-            ["created_on"] = Iso(u.CreatedOn),
-        };
+        // The single-user endpoint names the email "preferred_email"; the list endpoint calls it "email" (as Kinde does).
+        var item = UserJson(u, emailKey: "preferred_email");
         AddExpansions(item, u, SplitList(ctx.Request.Query["expand"]) ?? []);
         return Ok(item);
     }

@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using System.Text;
-using CsvHelper;
 using Kinde.Migration.Internal;
 using Kinde.Migration.Ledger.Internal;
-using Kinde.Migration.Target.Files.Internal;
 using Microsoft.Data.Sqlite;
 
 namespace Kinde.Migration.Ledger;
@@ -370,29 +367,7 @@ public sealed class MigrationLedger : IAsyncDisposable
     public async Task WriteIdMapCsvAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        FileStream stream = OwnerOnlyFile.Create(path, FileMode.Create);
-        await using (stream.ConfigureAwait(false))
-        {
-            var text = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            await using (text.ConfigureAwait(false))
-            {
-                var csv = new CsvWriter(text, CsvUserEncoder.CreateConfiguration());
-                await using (csv.ConfigureAwait(false))
-                {
-                    csv.WriteField("auth0_user_id");
-                    csv.WriteField("kinde_user_id");
-                    await csv.NextRecordAsync().ConfigureAwait(false);
-                    await foreach ((string auth0UserId, string kindeUserId) in GetIdMapAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        csv.WriteField(auth0UserId);
-                        csv.WriteField(kindeUserId);
-                        await csv.NextRecordAsync().ConfigureAwait(false);
-                    }
-
-                    await csv.FlushAsync().ConfigureAwait(false);
-                }
-            }
-        }
+        await PairCsvFile.WriteAsync(path, ("auth0_user_id", "kinde_user_id"), GetIdMapAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Streams the Kinde ids of the users <paramref name="runId"/> created (not those it found existing) and

@@ -1,7 +1,4 @@
-using System.Text;
-using CsvHelper;
 using Kinde.Migration.Internal;
-using Kinde.Migration.Target.Files.Internal;
 
 namespace Kinde.Migration.Target.Files;
 
@@ -45,31 +42,7 @@ public static class OrganizationsCsvWriter
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, FileName);
 
-        FileStream stream = OwnerOnlyFile.Create(path, FileMode.Create);
-        await using (stream.ConfigureAwait(false))
-        {
-            var text = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            await using (text.ConfigureAwait(false))
-            {
-                var csv = new CsvWriter(text, CsvUserEncoder.CreateConfiguration());
-                await using (csv.ConfigureAwait(false))
-                {
-                    csv.WriteField("name");
-                    csv.WriteField("id");
-                    await csv.NextRecordAsync().ConfigureAwait(false);
-                    foreach ((string id, string name) in byId)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        csv.WriteField(name);
-                        csv.WriteField(id);
-                        await csv.NextRecordAsync().ConfigureAwait(false);
-                    }
-
-                    await csv.FlushAsync().ConfigureAwait(false);
-                }
-            }
-        }
-
+        await PairCsvFile.WriteAsync(path, ("name", "id"), PairCsvFile.Rows(byId.Select(o => (o.Value, o.Key))), cancellationToken).ConfigureAwait(false);
         return path;
     }
 }
