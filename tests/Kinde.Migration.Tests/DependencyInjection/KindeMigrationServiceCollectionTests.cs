@@ -18,26 +18,20 @@ public sealed class KindeMigrationServiceCollectionTests
     private const string AdaId = "auth0|65a1f202e4b0a1b2c3d4e5f6";
     private const string SamlId = "samlp|acme-saml|E12345";
 
-    private string _dir = "";
+    private TempDirectory _temp = null!;
+
+    /// <summary>The run's output directory (not created yet: the runner creates it).</summary>
+    private string _dir => _temp.File("out");
 
     private static string UsersPath => TestData.PathOf("sample/users.ndjson.gz");
 
     private static string PasswordsPath => TestData.PathOf("sample/passwords.ndjson");
 
     [SetUp]
-    public void SetUp()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "kinde-migration-di-" + Guid.NewGuid().ToString("N"));
-    }
+    public void SetUp() => _temp = new TempDirectory();
 
     [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void TearDown() => _temp.Dispose();
 
     [Test]
     public async Task HostApp_ConfigurationBoundOptions_CustomMapperWithItsOwnService_RunsTheSample()

@@ -15,26 +15,20 @@ public sealed class MigrationBuilderTests
     private const string SmsId = "sms|664c7340abcdef0123456789";
     private const string SamlId = "samlp|acme-saml|E12345";
 
-    private string _dir = "";
+    private TempDirectory _temp = null!;
+
+    /// <summary>The run's output directory (not created yet: the runner creates it).</summary>
+    private string _dir => _temp.File("out");
 
     private static string UsersPath => TestData.PathOf("sample/users.ndjson.gz");
 
     private static string PasswordsPath => TestData.PathOf("sample/passwords.ndjson");
 
     [SetUp]
-    public void SetUp()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "kinde-migration-builder-" + Guid.NewGuid().ToString("N"));
-    }
+    public void SetUp() => _temp = new TempDirectory();
 
     [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void TearDown() => _temp.Dispose();
 
     [Test]
     public async Task Build_RunsTheSampleToTheOutputDirectory_WithTheLambdaMapperApplied()
