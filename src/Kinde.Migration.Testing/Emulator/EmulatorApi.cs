@@ -25,6 +25,8 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
     private readonly Random _random = new(options.Seed);
     private readonly Lock _rateGate = new();
     private readonly TimeProvider _time = options.TimeProvider;
+    private readonly Lock _recordGate = new();
+    private readonly List<RecordedRequest> _recorded = [];
     private long _windowStartTicks = long.MinValue;
     private int _windowCount;
     private int _inFlight;
@@ -33,9 +35,25 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
 
     public string Audience { get; set; } = "";
 
+    /// <summary>Gets a copy of the recorded requests (see <see cref="KindeEmulatorOptions.RecordRequests"/>).</summary>
+    public IReadOnlyList<RecordedRequest> RecordedRequests
+    {
+        get
+        {
+            lock (_recordGate)
+            {
+                return [.. _recorded];
+            }
+        }
+    }
+
     public void Map(WebApplication app)
     {
-        app.MapPost("/oauth2/token", TokenAsync);
+        app.MapPost("/oauth2/token", (RequestDelegate)(async ctx =>
+        {
+            await RecordAsync(ctx).ConfigureAwait(false);
+            await TokenAsync(ctx).ConfigureAwait(false);
+        }));
 
         Api(app, "GET", "/api/v1/users", "read:users", ListUsers);
         Api(app, "POST", "/api/v1/user", "create:users", CreateUser);
@@ -63,8 +81,12 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
         Api(app, "GET", "/api/v1/permissions", "read:permissions", ListPermissions);
         Api(app, "POST", "/api/v1/permissions", "create:permissions", CreatePermission);
 
-        app.MapFallback("{*path}", (RequestDelegate)(ctx =>
-            WriteAsync(ctx, NotFound("ROUTE_NOT_FOUND", "The requested API route does not exist"))));
+        app.MapFallback("{*path}", (RequestDelegate)(async ctx =>
+        {
+            // Recorded too, so a contract check sees a call to a route the emulator does not know.
+            await RecordAsync(ctx).ConfigureAwait(false);
+            await WriteAsync(ctx, NotFound("ROUTE_NOT_FOUND", "The requested API route does not exist")).ConfigureAwait(false);
+        }));
     }
 
     private void Api(WebApplication app, string method, string pattern, string scope, Handler handler) =>
@@ -74,6 +96,8 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
 
     private async Task RunAsync(HttpContext ctx, string scope, Handler handler)
     {
+        // Before any limit or fault, so requests answered 429 or 500 are recorded too.
+        await RecordAsync(ctx).ConfigureAwait(false);
         if (!TryEnterRateWindow(out int resetSeconds))
         {
             await WriteTooManyAsync(ctx, resetSeconds, "Rate limit exceeded.").ConfigureAwait(false);
@@ -146,6 +170,39 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Records the request when <see cref="KindeEmulatorOptions.RecordRequests"/> is on. The body is buffered
+    /// and rewound, so the handler still reads it. The token endpoint is recorded without query or body: they may carry
+    /// the client secret.</summary>
+    private async Task RecordAsync(HttpContext ctx)
+    {
+        if (!options.RecordRequests)
+        {
+            return;
+        }
+
+        var request = ctx.Request;
+        string path = request.Path.ToUriComponent();
+        bool isToken = string.Equals(path.TrimEnd('/'), "/oauth2/token", StringComparison.OrdinalIgnoreCase);
+        string query = isToken ? "" : request.QueryString.Value ?? "";
+        string? body = null;
+        if (!isToken)
+        {
+            request.EnableBuffering();
+            using (var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
+            {
+                body = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+            }
+
+            request.Body.Position = 0;
+            body = body.Length == 0 ? null : body;
+        }
+
+        lock (_recordGate)
+        {
+            _recorded.Add(new RecordedRequest(request.Method, path, query, body));
         }
     }
 

@@ -44,11 +44,14 @@ namespace Kinde.Migration.Testing.Emulator;
 public sealed class KindeEmulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly EmulatorApi _api;
     private int _disposed;
 
-    private KindeEmulator(WebApplication app, Uri baseAddress, string audience, KindeEmulatorState state, KindeEmulatorOptions options)
+    private KindeEmulator(
+        WebApplication app, EmulatorApi api, Uri baseAddress, string audience, KindeEmulatorState state, KindeEmulatorOptions options)
     {
         _app = app;
+        _api = api;
         BaseAddress = baseAddress;
         Audience = audience;
         State = state;
@@ -69,6 +72,10 @@ public sealed class KindeEmulator : IAsyncDisposable
 
     /// <summary>Gets the emulator's data, for assertions.</summary>
     public KindeEmulatorState State { get; }
+
+    /// <summary>Gets a snapshot of the requests received so far, in arrival order, when
+    /// <see cref="KindeEmulatorOptions.RecordRequests"/> is on; empty otherwise.</summary>
+    public IReadOnlyList<RecordedRequest> RecordedRequests => _api.RecordedRequests;
 
     /// <summary>Starts an emulator on 127.0.0.1.</summary>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
@@ -104,7 +111,7 @@ public sealed class KindeEmulator : IAsyncDisposable
             var baseAddress = new Uri(address.TrimEnd('/') + "/");
             string audience = (options.Audience ?? new Uri(baseAddress, "api").ToString()).TrimEnd('/');
             api.Audience = audience;
-            return new KindeEmulator(app, baseAddress, audience, state, options);
+            return new KindeEmulator(app, api, baseAddress, audience, state, options);
         }
         catch
         {

@@ -81,6 +81,14 @@ public sealed class KindeEmulatorOptions
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets whether the emulator keeps every request it receives, in order, for
+    /// <see cref="KindeEmulator.RecordedRequests"/>: <c>/api/v1/*</c> requests with their bodies (including those then
+    /// answered 429 or 500, or dropped, and unknown routes), and <c>/oauth2/token</c> requests without query or body.</summary>
+    /// <remarks>Recorded bodies include the password hashes sent to <c>PUT /api/v1/users/{id}/password</c>; they stay in
+    /// memory and are never logged.</remarks>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool RecordRequests { get; set; }
+
     /// <summary>Gets or sets a callback that configures the server's logging. The emulator never logs request bodies,
     /// so password hashes and secrets do not reach a log.</summary>
     /// <value>The default value is <see langword="null"/>: logging is off.</value>

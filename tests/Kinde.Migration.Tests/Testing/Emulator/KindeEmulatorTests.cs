@@ -519,6 +519,57 @@ public sealed class KindeEmulatorTests
         Assert.That((await JsonAsync(check)).GetProperty("users").GetArrayLength(), Is.EqualTo(1));
     }
 
+    // ---------------------------------------------------------------- recording
+
+    [Test]
+    public async Task RecordRequests_Off_RecordsNothing()
+    {
+        await using var emulator = await KindeEmulator.StartAsync();
+        using var http = await AuthorizedClientAsync(emulator);
+
+        await CreateUserAsync(http, "a@example.com");
+
+        Assert.That(emulator.RecordedRequests, Is.Empty);
+    }
+
+    [Test]
+    public async Task RecordRequests_KeepsApiRequestsInOrder_AndTokenRequestsWithoutSecrets()
+    {
+        await using var emulator = await KindeEmulator.StartAsync(new() { RecordRequests = true });
+        using var http = await AuthorizedClientAsync(emulator);
+
+        string id = await CreateUserAsync(http, "a@example.com");
+        using var list = await http.GetAsync(new Uri("api/v1/users?email=a%40example.com&page_size=5", UriKind.Relative));
+        using var unknown = await http.DeleteAsync(new Uri("api/v1/nowhere", UriKind.Relative));
+
+        Assert.That(emulator.RecordedRequests, Is.EqualTo(new[]
+        {
+            new RecordedRequest("POST", "/oauth2/token", "", null),
+            new RecordedRequest("POST", "/api/v1/user", "", CreateUserJson("a@example.com")),
+            new RecordedRequest("GET", "/api/v1/users", "?email=a%40example.com&page_size=5", null),
+            new RecordedRequest("DELETE", "/api/v1/nowhere", "", null),
+        }));
+        Assert.That(emulator.State.FindUser(id), Is.Not.Null, "the handler still read the body");
+        Assert.That(emulator.RecordedRequests[1].ToString(), Does.Not.Contain("a@example.com"), "ToString leaves the body out");
+    }
+
+    [Test]
+    public async Task RecordRequests_KeepsRequestsAnswered500OrDropped()
+    {
+        await using var failing = await KindeEmulator.StartAsync(new() { RecordRequests = true, FailureRate = 1 });
+        await using var dropping = await KindeEmulator.StartAsync(new() { RecordRequests = true, CommitThenDropRate = 1 });
+        using var failingHttp = await AuthorizedClientAsync(failing);
+        using var droppingHttp = await AuthorizedClientAsync(dropping);
+
+        using var failed = await SendAsync(failingHttp, HttpMethod.Post, "api/v1/user", CreateUserJson("f@example.com"));
+        Assert.That(async () => await SendAsync(droppingHttp, HttpMethod.Post, "api/v1/user", CreateUserJson("d@example.com")),
+            Throws.InstanceOf<HttpRequestException>());
+
+        Assert.That(failed.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(failing.RecordedRequests[^1], Is.EqualTo(new RecordedRequest("POST", "/api/v1/user", "", CreateUserJson("f@example.com"))));
+        Assert.That(dropping.RecordedRequests[^1], Is.EqualTo(new RecordedRequest("POST", "/api/v1/user", "", CreateUserJson("d@example.com"))));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static Task<HttpResponseMessage> RequestTokenAsync(
