@@ -2,65 +2,76 @@ namespace Kinde.Migration.KindeApi;
 
 /// <summary>The Kinde Management API calls the importer makes. <see cref="KindeApiClient"/> implements it over HTTP;
 /// every failure is a <see cref="KindeApiException"/>.</summary>
+/// <remarks>Every call is resent after a 429 (Kinde did not process it). GET, PUT and DELETE calls ("retried") are also
+/// resent after a 408, a 5xx, a network error or a timeout; POST and PATCH calls ("not retried") never are, since they
+/// may have been carried out: the caller re-checks. A <see cref="KindeApiException"/> with a null
+/// <see cref="KindeApiException.StatusCode"/> means no answer arrived.</remarks>
 internal interface IKindeApi
 {
     /// <summary>Gets the request counters.</summary>
     KindeApiStatistics Statistics { get; }
 
-    /// <summary>Finds users by email (<c>GET /api/v1/users?email=a,b</c>, batched, all pages).</summary>
+    /// <summary>Finds users by email (<c>GET /api/v1/users?email=a,b</c>, batched, all pages; retried).</summary>
     Task<IReadOnlyList<KindeUserRef>> GetUsersByEmailAsync(IReadOnlyList<string> emails, CancellationToken ct = default);
 
-    /// <summary>Creates a user (<c>POST /api/v1/user</c>); never retried on a transient failure.</summary>
+    /// <summary>Creates a user (<c>POST /api/v1/user</c>; not retried).</summary>
     Task<KindeCreatedUser> CreateUserAsync(KindeNewUser user, CancellationToken ct = default);
 
-    /// <summary>Adds an identity to a user (<c>POST /api/v1/users/{id}/identities</c>); returns the identity id.</summary>
+    /// <summary>Adds an identity to a user (<c>POST /api/v1/users/{id}/identities</c>; not retried); returns the identity
+    /// id, or <see langword="null"/> when Kinde's answer had none.</summary>
     Task<string?> AddIdentityAsync(string userId, KindeNewIdentity identity, CancellationToken ct = default);
 
-    /// <summary>Sets a user's password hash (<c>PUT /api/v1/users/{id}/password</c>, idempotent).</summary>
+    /// <summary>Sets a user's password hash (<c>PUT /api/v1/users/{id}/password</c>; idempotent, retried).</summary>
     Task SetPasswordAsync(string userId, KindePasswordRequest password, CancellationToken ct = default);
 
-    /// <summary>Updates a user (<c>PATCH /api/v1/user?id=</c>).</summary>
+    /// <summary>Updates a user (<c>PATCH /api/v1/user?id=</c>; not retried).</summary>
     Task UpdateUserAsync(string userId, bool? isSuspended, CancellationToken ct = default);
 
-    /// <summary>Sets property values (<c>PATCH /api/v1/users/{id}/properties</c>).</summary>
+    /// <summary>Sets property values (<c>PATCH /api/v1/users/{id}/properties</c>; not retried).</summary>
     Task SetPropertiesAsync(string userId, IReadOnlyDictionary<string, string> properties, CancellationToken ct = default);
 
-    /// <summary>Deletes a user (<c>DELETE /api/v1/user?id=</c>). A 404 is not an error: returns false.</summary>
+    /// <summary>Deletes a user (<c>DELETE /api/v1/user?id=</c>; idempotent, retried). A 404 is not an
+    /// error: returns false (also when an earlier attempt of this call deleted the user but its answer was lost).</summary>
     Task<bool> DeleteUserAsync(string userId, CancellationToken ct = default);
 
-    /// <summary>Lists every organization (<c>GET /api/v1/organizations</c>, all pages).</summary>
+    /// <summary>Lists every organization (<c>GET /api/v1/organizations</c>, all pages; retried).</summary>
     Task<IReadOnlyList<KindeOrganizationRef>> ListOrganizationsAsync(CancellationToken ct = default);
 
-    /// <summary>Creates an organization (<c>POST /api/v1/organization</c>); returns its code.</summary>
+    /// <summary>Creates an organization (<c>POST /api/v1/organization</c>; not retried); returns its code.</summary>
     Task<string> CreateOrganizationAsync(string name, string? externalId, CancellationToken ct = default);
 
     /// <summary>Adds users to an organization with role and permission keys (<c>POST /api/v1/organizations/{code}/users</c>),
-    /// at most 100 a request (larger lists are sent in chunks).</summary>
+    /// at most 100 a request (larger lists are sent in chunks, in order); not retried.</summary>
     Task AddOrganizationUsersAsync(string orgCode, IReadOnlyList<KindeOrganizationUserRequest> users, CancellationToken ct = default);
 
-    /// <summary>Lists every role (<c>GET /api/v1/roles</c>, all pages).</summary>
+    /// <summary>Lists every role (<c>GET /api/v1/roles</c>, all pages; retried).</summary>
     Task<IReadOnlyList<KindeKeyedRef>> ListRolesAsync(CancellationToken ct = default);
 
-    /// <summary>Creates a role (<c>POST /api/v1/roles</c>); returns its id.</summary>
+    /// <summary>Creates a role (<c>POST /api/v1/roles</c>; not retried); returns its id, or
+    /// <see langword="null"/> when Kinde's answer had none.</summary>
     Task<string?> CreateRoleAsync(string key, string name, string? description, CancellationToken ct = default);
 
-    /// <summary>Lists every permission (<c>GET /api/v1/permissions</c>, all pages).</summary>
+    /// <summary>Lists every permission (<c>GET /api/v1/permissions</c>, all pages; retried).</summary>
     Task<IReadOnlyList<KindeKeyedRef>> ListPermissionsAsync(CancellationToken ct = default);
 
-    /// <summary>Creates a permission (<c>POST /api/v1/permissions</c>; Kinde returns no id).</summary>
+    /// <summary>Creates a permission (<c>POST /api/v1/permissions</c>; not retried). Kinde returns no id: list
+    /// the permissions to find it.</summary>
     Task CreatePermissionAsync(string key, string name, string? description, CancellationToken ct = default);
 
-    /// <summary>Lists the user property definitions (<c>GET /api/v1/properties?context=usr</c>, all pages).</summary>
+    /// <summary>Lists the user property definitions (<c>GET /api/v1/properties?context=usr</c>, all pages by
+    /// <c>has_more</c>/<c>starting_after</c>; retried).</summary>
     Task<IReadOnlyList<KindeKeyedRef>> ListUserPropertiesAsync(CancellationToken ct = default);
 
-    /// <summary>Lists the user property categories (<c>GET /api/v1/property_categories?context=usr</c>, all pages).</summary>
+    /// <summary>Lists the user property categories (<c>GET /api/v1/property_categories?context=usr</c>, all
+    /// pages by <c>has_more</c>/<c>starting_after</c>; retried). <see cref="KindeKeyedRef.Key"/> is the name.</summary>
     Task<IReadOnlyList<KindeKeyedRef>> ListUserPropertyCategoriesAsync(CancellationToken ct = default);
 
-    /// <summary>Creates a user property category (<c>POST /api/v1/property_categories</c>, context <c>usr</c>); returns its id.</summary>
+    /// <summary>Creates a user property category (<c>POST /api/v1/property_categories</c>, context <c>usr</c>; not
+    /// retried); returns its id.</summary>
     Task<string> CreateUserPropertyCategoryAsync(string name, CancellationToken ct = default);
 
     /// <summary>Defines a user property (<c>POST /api/v1/properties</c>: context <c>usr</c>, type
-    /// <c>multi_line_text</c>, private); returns its id.</summary>
+    /// <c>multi_line_text</c>, private; not retried); returns its id, or <see langword="null"/> when Kinde's answer had none.</summary>
     Task<string?> CreateUserPropertyAsync(string key, string name, string categoryId, CancellationToken ct = default);
 }
 

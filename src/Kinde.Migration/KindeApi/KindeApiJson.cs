@@ -13,6 +13,22 @@ namespace Kinde.Migration.KindeApi;
 [JsonSerializable(typeof(KindeSetPasswordRequest))]
 [JsonSerializable(typeof(KindeUpdateUserRequest))]
 [JsonSerializable(typeof(KindeSetPropertiesRequest))]
+[JsonSerializable(typeof(KindeAddIdentityRequest))]
+[JsonSerializable(typeof(KindeAddIdentityResponse))]
+[JsonSerializable(typeof(KindeOrganizationsResponse))]
+[JsonSerializable(typeof(KindeCreateOrganizationRequest))]
+[JsonSerializable(typeof(KindeCreateOrganizationResponse))]
+[JsonSerializable(typeof(KindeAddOrganizationUsersRequest))]
+[JsonSerializable(typeof(KindeRolesResponse))]
+[JsonSerializable(typeof(KindePermissionsResponse))]
+[JsonSerializable(typeof(KindeCreateKeyedRequest))]
+[JsonSerializable(typeof(KindeCreateRoleResponse))]
+[JsonSerializable(typeof(KindePropertiesResponse))]
+[JsonSerializable(typeof(KindeCategoriesResponse))]
+[JsonSerializable(typeof(KindeCreateCategoryRequest))]
+[JsonSerializable(typeof(KindeCreateCategoryResponse))]
+[JsonSerializable(typeof(KindeCreatePropertyRequest))]
+[JsonSerializable(typeof(KindeCreatePropertyResponse))]
 internal sealed partial class KindeApiJsonContext : JsonSerializerContext;
 
 /// <summary>The body of a successful <c>POST /oauth2/token</c>.</summary>
@@ -40,14 +56,83 @@ internal sealed record KindeIdentityDetails(string? Email = null, string? Phone 
 /// <summary>The body of a successful <c>POST /api/v1/user</c>.</summary>
 internal sealed record KindeCreateUserResponse(string? Id, bool? Created);
 
-/// <summary>The body of <c>PUT /api/v1/users/{id}/password</c>.</summary>
-internal sealed record KindeSetPasswordRequest(string HashedPassword, string? HashingMethod, string? Salt, string? SaltPosition);
+/// <summary>The body of <c>PUT /api/v1/users/{id}/password</c>. Never logged.</summary>
+internal sealed record KindeSetPasswordRequest(
+    string HashedPassword, string? HashingMethod, string? Salt, string? SaltPosition, int? Iterations, string? Variant)
+{
+    /// <summary>Hides the hash.</summary>
+    /// <returns>The method only.</returns>
+    public override string ToString() => $"{HashingMethod ?? "bcrypt"} password (hash hidden)";
+}
 
 /// <summary>The body of <c>PATCH /api/v1/user?id=</c>.</summary>
 internal sealed record KindeUpdateUserRequest(bool? IsSuspended);
 
 /// <summary>The body of <c>PATCH /api/v1/users/{id}/properties</c>.</summary>
 internal sealed record KindeSetPropertiesRequest(IReadOnlyDictionary<string, string> Properties);
+
+/// <summary>The body of <c>POST /api/v1/users/{id}/identities</c>.</summary>
+internal sealed record KindeAddIdentityRequest(string Value, string Type, string? PhoneCountryId, string? ConnectionId);
+
+/// <summary>The body of a successful <c>POST /api/v1/users/{id}/identities</c> (<c>create_identity_response</c>).</summary>
+internal sealed record KindeAddIdentityResponse(KindeIdRef? Identity);
+
+/// <summary>An <c>{"id": …}</c> object.</summary>
+internal sealed record KindeIdRef(string? Id);
+
+/// <summary>One page of <c>GET /api/v1/organizations</c>.</summary>
+internal sealed record KindeOrganizationsResponse(IReadOnlyList<KindeListedOrganization>? Organizations, string? NextToken);
+
+/// <summary>An organization in <c>GET /api/v1/organizations</c> (<c>organization_item_schema</c>).</summary>
+internal sealed record KindeListedOrganization(string? Code, string? Name, string? ExternalId, bool? IsDefault);
+
+/// <summary>The body of <c>POST /api/v1/organization</c>.</summary>
+internal sealed record KindeCreateOrganizationRequest(string Name, string? ExternalId);
+
+/// <summary>The body of a successful <c>POST /api/v1/organization</c>.</summary>
+internal sealed record KindeCreateOrganizationResponse(KindeOrganizationCode? Organization);
+
+/// <summary>The <c>organization</c> of <see cref="KindeCreateOrganizationResponse"/>.</summary>
+internal sealed record KindeOrganizationCode(string? Code);
+
+/// <summary>The body of <c>POST /api/v1/organizations/{org_code}/users</c>.</summary>
+internal sealed record KindeAddOrganizationUsersRequest(IReadOnlyList<KindeOrganizationUserBody> Users);
+
+/// <summary>One user of <see cref="KindeAddOrganizationUsersRequest"/>: role and permission keys (left out when none).</summary>
+internal sealed record KindeOrganizationUserBody(string Id, IReadOnlyList<string>? Roles, IReadOnlyList<string>? Permissions);
+
+/// <summary>One page of <c>GET /api/v1/roles</c>.</summary>
+internal sealed record KindeRolesResponse(IReadOnlyList<KindeListedKeyed>? Roles, string? NextToken);
+
+/// <summary>One page of <c>GET /api/v1/permissions</c>.</summary>
+internal sealed record KindePermissionsResponse(IReadOnlyList<KindeListedKeyed>? Permissions, string? NextToken);
+
+/// <summary>A role, permission or property in a list: id, key and name.</summary>
+internal sealed record KindeListedKeyed(string? Id, string? Key, string? Name);
+
+/// <summary>The body of <c>POST /api/v1/roles</c> and <c>POST /api/v1/permissions</c>.</summary>
+internal sealed record KindeCreateKeyedRequest(string Name, string? Description, string Key);
+
+/// <summary>The body of a successful <c>POST /api/v1/roles</c>.</summary>
+internal sealed record KindeCreateRoleResponse(KindeIdRef? Role);
+
+/// <summary>One page of <c>GET /api/v1/properties</c>.</summary>
+internal sealed record KindePropertiesResponse(IReadOnlyList<KindeListedKeyed>? Properties, bool? HasMore);
+
+/// <summary>One page of <c>GET /api/v1/property_categories</c>.</summary>
+internal sealed record KindeCategoriesResponse(IReadOnlyList<KindeListedKeyed>? Categories, bool? HasMore);
+
+/// <summary>The body of <c>POST /api/v1/property_categories</c>.</summary>
+internal sealed record KindeCreateCategoryRequest(string Name, string Context);
+
+/// <summary>The body of a successful <c>POST /api/v1/property_categories</c>.</summary>
+internal sealed record KindeCreateCategoryResponse(KindeIdRef? Category);
+
+/// <summary>The body of <c>POST /api/v1/properties</c>.</summary>
+internal sealed record KindeCreatePropertyRequest(string Name, string Key, string Type, string Context, bool IsPrivate, string CategoryId);
+
+/// <summary>The body of a successful <c>POST /api/v1/properties</c>.</summary>
+internal sealed record KindeCreatePropertyResponse(KindeIdRef? Property);
 
 /// <summary>A new user for <see cref="KindeApiClient.CreateUserAsync"/>. Identities with a null value are left out.</summary>
 /// <param name="GivenName">The given name, if any.</param>

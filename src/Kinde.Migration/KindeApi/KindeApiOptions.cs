@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Kinde.Migration.KindeApi;
 
 /// <summary>Options of the Kinde Management API client: where to connect, the machine-to-machine credentials, token
-/// caching and retries.</summary>
+/// caching, retries and client-side rate control.</summary>
 /// <remarks>The client secret is never logged, never put in an exception message and never returned by
 /// <see cref="ToString"/>.</remarks>
 public sealed class KindeApiOptions : IValidatableObject
@@ -34,11 +34,27 @@ public sealed class KindeApiOptions : IValidatableObject
     /// <value>The default value is 60 seconds. Must not be negative.</value>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Gets or sets how many times in all a request is sent: a throttled request (429) is resent for every
-    /// method; a request that failed with 408, 5xx or a network error is resent only for GET, HEAD, OPTIONS and PUT.</summary>
+    /// <summary>Gets or sets how many times in all a request is sent: a throttled request (429) was not processed, so it
+    /// is resent for every method; a request that failed with 408, 5xx, a network error or a timeout may have been
+    /// carried out, so it is resent only for GET, HEAD, OPTIONS, PUT and DELETE (never POST or PATCH).</summary>
     /// <value>The default value is 5. Must be between 1 and 100.</value>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Gets or sets the most requests a second the client sends (every attempt counts), spaced evenly: a token
+    /// bucket holding one token, refilled every 1/<see cref="RequestsPerSecond"/> seconds. Kinde publishes no number for
+    /// its rate limit, so this is a courtesy default; the client also adapts to Kinde's answers: a 429 halves the
+    /// concurrency (see <see cref="MaxConcurrency"/>) and, when it carries <c>RateLimit-Reset</c>, holds every new
+    /// request until the reset has passed.</summary>
+    /// <value>The default value is 25. <see langword="null"/> or 0 means unlimited. Must not be negative.</value>
+    public double? RequestsPerSecond { get; set; } = 25;
+
+    /// <summary>Gets or sets how many requests may be in progress at once. The client starts at this number, halves its
+    /// working limit (down to 1) on a 429 and raises it by one after as many consecutive successful answers as the
+    /// limit, back up to this number.</summary>
+    /// <value>The default value is 8. Must be between 1 and 256.</value>
+    [Range(1, 256)]
+    public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>Gets the audience actually sent: <see cref="Audience"/> or the default derived from <see cref="Domain"/>.</summary>
     internal string EffectiveAudience =>
@@ -64,6 +80,12 @@ public sealed class KindeApiOptions : IValidatableObject
                     $"KindeApiOptions.Domain must use HTTPS (got '{Domain.Scheme}://{Domain.Authority}'); plain HTTP is allowed only for a loopback host.",
                     [nameof(Domain)]);
             }
+        }
+
+        if (RequestsPerSecond is { } rps && !(rps >= 0 && double.IsFinite(rps)))
+        {
+            yield return new ValidationResult(
+                "KindeApiOptions.RequestsPerSecond must be a finite number, not negative (null or 0 for unlimited).", [nameof(RequestsPerSecond)]);
         }
 
         if (TokenRefreshMargin < TimeSpan.Zero)

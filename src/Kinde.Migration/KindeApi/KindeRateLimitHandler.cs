@@ -1,63 +1,29 @@
 using System.Globalization;
 using System.Net;
+using Polly.Timeout;
 
 namespace Kinde.Migration.KindeApi;
 
-/// <summary>Obeys Kinde's 429 answers and retries transient failures of safe calls.</summary>
-/// <remarks>
-/// <list type="bullet">
-/// <item>429: the request was not processed, so it is resent for every method after <c>RateLimit-Reset</c> seconds
-/// (1 s when missing or unreadable, at most 60 s), waited on the <see cref="TimeProvider"/>.</item>
-/// <item>408, 5xx, a network error or a timeout: resent only for GET, HEAD, OPTIONS and PUT (setting a password is
-/// idempotent), after a jittered exponential backoff (200 ms base, 10 s cap). POST, PATCH and DELETE are not resent:
-/// they may have been carried out, and the caller re-checks by email.</item>
-/// <item>At most <see cref="KindeApiOptions.MaxAttempts"/> sends in all; then the last response is returned (or the
-/// last exception thrown).</item>
-/// </list>
-/// </remarks>
-internal sealed class KindeRateLimitHandler : DelegatingHandler
+/// <summary>Gates every attempt through the connection's <see cref="KindeRequestLimiter"/> (concurrency, pause after
+/// a 429, request rate) and counts it: <see cref="KindeApiStatistics"/> and <see cref="KindeApiMetrics"/>. It sits
+/// inside the retry handler, so each resend is gated and counted too; it never resends anything itself.</summary>
+/// <param name="limiter">The connection's limiter (it outlives this handler).</param>
+/// <param name="statistics">The connection's counters.</param>
+/// <param name="metrics">The instruments.</param>
+/// <param name="time">The clock of the attempt durations.</param>
+internal sealed class KindeRateLimitHandler(KindeRequestLimiter limiter, KindeApiStatistics statistics, KindeApiMetrics metrics, TimeProvider time)
+    : DelegatingHandler
 {
+    /// <summary>The delay after a 429 without a readable <c>RateLimit-Reset</c>.</summary>
     internal static readonly TimeSpan DefaultReset = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest <c>RateLimit-Reset</c> obeyed.</summary>
     internal static readonly TimeSpan MaxReset = TimeSpan.FromSeconds(60);
-    internal static readonly TimeSpan BackoffBase = TimeSpan.FromMilliseconds(200);
-    internal static readonly TimeSpan BackoffCap = TimeSpan.FromSeconds(10);
 
-    /// <summary>The wall-clock limit of one attempt, measured outside the <see cref="TimeProvider"/>.</summary>
-    internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(100);
-
-    private readonly int _maxAttempts;
-    private readonly TimeProvider _time;
-    private readonly Random _random;
-
-    /// <summary>Initializes a new instance of the <see cref="KindeRateLimitHandler"/> class.</summary>
-    /// <param name="maxAttempts">How many sends in all, at least 1.</param>
-    /// <param name="time">The clock the waits use.</param>
-    /// <param name="statistics">The counters to update.</param>
-    /// <param name="random">The jitter source; <see langword="null"/> for <see cref="Random.Shared"/>.</param>
-    public KindeRateLimitHandler(int maxAttempts, TimeProvider time, KindeApiStatistics statistics, Random? random = null)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(statistics);
-        _maxAttempts = maxAttempts;
-        _time = time;
-        Statistics = statistics;
-        _random = random ?? Random.Shared;
-    }
-
-    /// <summary>Gets the counters this handler updates.</summary>
-    public KindeApiStatistics Statistics { get; }
-
-    /// <summary>Whether a request with this method may be resent after a failure that might have been processed.</summary>
-    /// <param name="method">The HTTP method.</param>
-    /// <returns><see langword="true"/> for GET, HEAD, OPTIONS and PUT.</returns>
-    internal static bool IsSafeToRetry(HttpMethod method) =>
-        method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Put;
-
-    /// <summary>Reads <c>RateLimit-Reset</c> (delta seconds), falling back to 1 s and capping at 60 s.</summary>
+    /// <summary>Reads <c>RateLimit-Reset</c> (delta seconds), capped at <see cref="MaxReset"/>.</summary>
     /// <param name="response">The 429 response.</param>
-    /// <returns>How long to wait.</returns>
-    internal static TimeSpan ResetDelay(HttpResponseMessage response)
+    /// <returns>The delay, or <see langword="null"/> when the header is missing or unreadable.</returns>
+    internal static TimeSpan? RateLimitReset(HttpResponseMessage response)
     {
         if (response.Headers.TryGetValues("RateLimit-Reset", out var values)
             && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
@@ -66,95 +32,61 @@ internal sealed class KindeRateLimitHandler : DelegatingHandler
             return seconds >= MaxReset.TotalSeconds ? MaxReset : TimeSpan.FromSeconds(seconds);
         }
 
-        return DefaultReset;
-    }
-
-    /// <summary>The backoff before resend number <paramref name="retry"/> (1-based): half of
-    /// min(cap, base·2^(retry−1)) plus a random part up to the other half.</summary>
-    /// <param name="retry">The 1-based retry number.</param>
-    /// <returns>The delay.</returns>
-    internal TimeSpan Backoff(int retry)
-    {
-        double ceiling = Math.Min(BackoffCap.TotalMilliseconds, BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(retry - 1, 30)));
-        double jitter;
-        lock (_random)
-        {
-            jitter = _random.NextDouble();
-        }
-
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (ceiling / 2 * jitter));
+        return null;
     }
 
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.Content is not null)
+        string operation = KindeApiOperation.Of(request);
+        long ticket = await limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        statistics.AddRequest();
+        long start = time.GetTimestamp();
+        HttpResponseMessage response;
+        try
         {
-            await request.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            limiter.Release(ticket, KindeRequestLimiter.Outcome.Neutral);
+            string error = ex switch
+            {
+                TimeoutRejectedException or TimeoutException => "timeout",
+                OperationCanceledException => "canceled",
+                _ => "network",
+            };
+            metrics.RequestFailed(operation, error, time.GetElapsedTime(start));
+            throw;
         }
 
-        bool safe = IsSafeToRetry(request.Method);
-        for (int attempt = 1; ; attempt++)
+        int status = (int)response.StatusCode;
+        metrics.RequestAnswered(operation, status, time.GetElapsedTime(start));
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
-            // The first attempt sends the caller's request; later ones send copies, since the inner handlers set headers.
-            using var copy = attempt == 1 ? null : await KindeTokenHandler.CloneAsync(request, cancellationToken).ConfigureAwait(false);
-            Statistics.AddRequest();
-            HttpResponseMessage response;
-            // A wall-clock limit per attempt (HttpClient.Timeout would also count the waits between attempts).
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attemptTimeout.CancelAfter(AttemptTimeout);
-            try
-            {
-                response = await base.SendAsync(copy ?? request, attemptTimeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !(safe && attempt < _maxAttempts))
-            {
-                throw new TimeoutException($"The request did not complete within {AttemptTimeout.TotalSeconds:0} s.", ex);
-            }
-            catch (Exception ex) when (safe && attempt < _maxAttempts && IsTransient(ex, cancellationToken))
-            {
-                await WaitAsync(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            TimeSpan delay;
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                Statistics.AddThrottled();
-                delay = ResetDelay(response);
-            }
-            else if (safe && IsTransient(response.StatusCode))
-            {
-                delay = Backoff(attempt);
-            }
-            else
-            {
-                return response;
-            }
-
-            if (attempt >= _maxAttempts)
-            {
-                return response;
-            }
-
-            response.Dispose();
-            await WaitAsync(delay, cancellationToken).ConfigureAwait(false);
+            statistics.AddThrottled();
+            limiter.Release(ticket, KindeRequestLimiter.Outcome.Throttled, RateLimitReset(response));
         }
+        else
+        {
+            limiter.Release(ticket, status >= 500 ? KindeRequestLimiter.Outcome.Neutral : KindeRequestLimiter.Outcome.Success);
+        }
+
+        return response;
     }
+}
 
-    private async Task WaitAsync(TimeSpan delay, CancellationToken ct)
-    {
-        Statistics.AddRetry();
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, _time, ct).ConfigureAwait(false);
-        }
-    }
+/// <summary>The operation name of a request, for metrics: set by <see cref="KindeApiClient"/> on
+/// <see cref="HttpRequestMessage.Options"/> as a path template (for example <c>PUT /api/v1/users/{user_id}/password</c>),
+/// so that no id reaches a tag.</summary>
+internal static class KindeApiOperation
+{
+    /// <summary>The option key.</summary>
+    internal static readonly HttpRequestOptionsKey<string> Key = new("Kinde.Migration.Operation");
 
-    private static bool IsTransient(HttpStatusCode status) =>
-        status == HttpStatusCode.RequestTimeout || (int)status >= 500;
-
-    private static bool IsTransient(Exception ex, CancellationToken ct) =>
-        ex is HttpRequestException or IOException
-        || (ex is OperationCanceledException && !ct.IsCancellationRequested);
+    /// <summary>Gets the operation of a request: the option, else the method alone (a path may hold an id).</summary>
+    /// <param name="request">The request.</param>
+    /// <returns>The operation name.</returns>
+    internal static string Of(HttpRequestMessage request) =>
+        request.Options.TryGetValue(Key, out string? operation) && operation is not null ? operation : request.Method.Method;
 }

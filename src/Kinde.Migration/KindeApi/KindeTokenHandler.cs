@@ -4,30 +4,12 @@ using System.Text.Json;
 
 namespace Kinde.Migration.KindeApi;
 
-/// <summary>Adds <c>Authorization: Bearer</c> with a client-credentials token from <c>POST /oauth2/token</c>. The token
-/// is cached until <c>expires_in</c> minus <see cref="KindeApiOptions.TokenRefreshMargin"/> (by the
-/// <see cref="TimeProvider"/>); concurrent callers share one token request. On a 401 from the API the token is replaced
-/// once and the request is sent once more. The token request goes to the inner handler, not through this one.</summary>
-internal sealed class KindeTokenHandler : DelegatingHandler
+/// <summary>Adds <c>Authorization: Bearer</c> with a token from the shared <see cref="KindeTokenCache"/>. On a 401 from
+/// the API the token is replaced once and the request is sent once more. The token request goes to the inner handler,
+/// not through this one.</summary>
+/// <param name="tokens">The token cache of the connection (it outlives this handler).</param>
+internal sealed class KindeTokenHandler(KindeTokenCache tokens) : DelegatingHandler
 {
-    private readonly KindeApiOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Uri _tokenEndpoint;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private CachedToken? _token;
-
-    /// <summary>Initializes a new instance of the <see cref="KindeTokenHandler"/> class.</summary>
-    /// <param name="options">Validated options (domain, credentials, audience, margin).</param>
-    /// <param name="time">The clock for token expiry.</param>
-    public KindeTokenHandler(KindeApiOptions options, TimeProvider time)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
-        _options = options;
-        _time = time;
-        _tokenEndpoint = new Uri(new Uri(options.Domain!.GetLeftPart(UriPartial.Authority) + "/"), "oauth2/token");
-    }
-
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -37,7 +19,7 @@ internal sealed class KindeTokenHandler : DelegatingHandler
             await request.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        string token = await GetTokenAsync(stale: null, cancellationToken).ConfigureAwait(false);
+        string token = await tokens.GetAsync(stale: null, base.SendAsync, cancellationToken).ConfigureAwait(false);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
@@ -47,20 +29,9 @@ internal sealed class KindeTokenHandler : DelegatingHandler
 
         using var retry = await CloneAsync(request, cancellationToken).ConfigureAwait(false);
         response.Dispose();
-        string fresh = await GetTokenAsync(stale: token, cancellationToken).ConfigureAwait(false);
+        string fresh = await tokens.GetAsync(stale: token, base.SendAsync, cancellationToken).ConfigureAwait(false);
         retry.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fresh);
         return await base.SendAsync(retry, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _gate.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     /// <summary>Copies a request (method, URI, version, headers, options and buffered content) so it can be sent again.</summary>
@@ -98,10 +69,42 @@ internal sealed class KindeTokenHandler : DelegatingHandler
 
         return clone;
     }
+}
+
+/// <summary>The client-credentials token of one connection: fetched with <c>POST /oauth2/token</c>, cached until
+/// <c>expires_in</c> minus <see cref="KindeApiOptions.TokenRefreshMargin"/> (by the <see cref="TimeProvider"/>);
+/// concurrent callers share one token request. Never prints the token nor the secret.</summary>
+internal sealed class KindeTokenCache : IDisposable
+{
+    private readonly KindeApiOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Uri _tokenEndpoint;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private CachedToken? _token;
+
+    /// <summary>Initializes a new instance of the <see cref="KindeTokenCache"/> class.</summary>
+    /// <param name="options">Validated options (domain, credentials, audience, margin).</param>
+    /// <param name="time">The clock for token expiry.</param>
+    public KindeTokenCache(KindeApiOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        _options = options;
+        _time = time;
+        _tokenEndpoint = new Uri(new Uri(options.Domain!.GetLeftPart(UriPartial.Authority) + "/"), "oauth2/token");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _gate.Dispose();
 
     /// <summary>Returns a valid cached token, or fetches one. When <paramref name="stale"/> is given (the API refused it)
     /// a new token is fetched unless another caller has already replaced it.</summary>
-    private async Task<string> GetTokenAsync(string? stale, CancellationToken ct)
+    /// <param name="stale">The token the API refused, or <see langword="null"/>.</param>
+    /// <param name="send">Sends the token request (the token handler's inner handler).</param>
+    /// <param name="ct">A token that cancels the wait and the request.</param>
+    /// <returns>The access token.</returns>
+    public async Task<string> GetAsync(
+        string? stale, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, CancellationToken ct)
     {
         if (Volatile.Read(ref _token) is { } cached && cached.Value != stale && _time.GetUtcNow() < cached.RefreshAt)
         {
@@ -117,7 +120,7 @@ internal sealed class KindeTokenHandler : DelegatingHandler
                 return cached.Value;
             }
 
-            cached = await RequestTokenAsync(ct).ConfigureAwait(false);
+            cached = await RequestTokenAsync(send, ct).ConfigureAwait(false);
             Volatile.Write(ref _token, cached);
             return cached.Value;
         }
@@ -127,7 +130,8 @@ internal sealed class KindeTokenHandler : DelegatingHandler
         }
     }
 
-    private async Task<CachedToken> RequestTokenAsync(CancellationToken ct)
+    private async Task<CachedToken> RequestTokenAsync(
+        Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _tokenEndpoint)
         {
@@ -141,7 +145,7 @@ internal sealed class KindeTokenHandler : DelegatingHandler
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         var issuedAt = _time.GetUtcNow();
-        using var response = await base.SendAsync(request, ct).ConfigureAwait(false);
+        using var response = await send(request, ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await KindeErrorParser.ToExceptionAsync(response, "Kinde token request (POST /oauth2/token)", ct, _options.ClientSecret)

@@ -10,11 +10,14 @@ namespace Kinde.Migration.Tests.KindeApi;
 [CancelAfter(15_000)]
 public sealed class KindeApiClientTests
 {
-    private static KindeApiOptions OptionsFor(KindeEmulator emulator, string secret = "emulator-secret") => new()
+    /// <summary>Options for the emulator. No client-side request rate by default: most tests freeze a manual clock,
+    /// on which the spacing between sends would never pass.</summary>
+    private static KindeApiOptions OptionsFor(KindeEmulator emulator, string secret = "emulator-secret", double? requestsPerSecond = null) => new()
     {
         Domain = emulator.BaseAddress,
         ClientId = "emulator-client",
         ClientSecret = secret,
+        RequestsPerSecond = requestsPerSecond,
     };
 
     [Test]
@@ -211,7 +214,7 @@ public sealed class KindeApiClientTests
         var user = emulator.State.FindUserByEmail("drop@example.com");
         Assert.That(user, Is.Not.Null, "the create was carried out: the caller must re-check by email");
 
-        var putError = Assert.ThrowsAsync<KindeApiException>(() => client.SetPasswordAsync(user!.Id, "$2a$10$x", "bcrypt"));
+        var putError = Assert.ThrowsAsync<KindeApiException>(() => client.SetPasswordAsync(user!.Id, new KindePasswordRequest("$2a$10$x", "bcrypt")));
         Assert.That(putError!.StatusCode, Is.Null);
         Assert.That(client.Statistics.Requests, Is.EqualTo(1 + 5));
         Assert.That(client.Statistics.Retries, Is.EqualTo(4));
@@ -229,7 +232,7 @@ public sealed class KindeApiClientTests
             GivenName: "Lee", FamilyName: "Liu", Email: "lee@example.com", EmailVerified: true,
             Phone: "+61426148233", PhoneCountryId: "au", Username: "leeliu", ProvidedId: "auth0|123"));
         var found = await client.GetUsersByEmailAsync(["LEE@example.com", "nobody@example.com"]);
-        await client.SetPasswordAsync(created.Id, Hash, "bcrypt");
+        await client.SetPasswordAsync(created.Id, new KindePasswordRequest(Hash, "bcrypt"));
         await client.UpdateUserAsync(created.Id, isSuspended: true);
         await client.SetPropertiesAsync(created.Id, new Dictionary<string, string> { ["theme"] = "dark" });
 

@@ -44,6 +44,27 @@ public sealed class KindeApiOptionsTests
         Assert.That(() => options.ValidateOrThrow(), Throws.TypeOf<ValidationException>().With.Message.Contains("MaxAttempts"));
     }
 
+    [TestCase(-1.0)]
+    [TestCase(double.NaN)]
+    [TestCase(double.PositiveInfinity)]
+    public void RequestsPerSecond_MustBeAFiniteNonNegativeNumber(double rps)
+    {
+        var options = Options("https://example.kinde.com");
+        options.RequestsPerSecond = rps;
+
+        Assert.That(() => options.ValidateOrThrow(), Throws.TypeOf<ValidationException>().With.Message.Contains("RequestsPerSecond"));
+    }
+
+    [TestCase(0)]
+    [TestCase(257)]
+    public void MaxConcurrency_IsBetween1And256(int max)
+    {
+        var options = Options("https://example.kinde.com");
+        options.MaxConcurrency = max;
+
+        Assert.That(() => options.ValidateOrThrow(), Throws.TypeOf<ValidationException>().With.Message.Contains("MaxConcurrency"));
+    }
+
     [Test]
     public void Defaults()
     {
@@ -52,6 +73,8 @@ public sealed class KindeApiOptionsTests
         Assert.That(options.EffectiveAudience, Is.EqualTo("https://example.kinde.com/api"));
         Assert.That(options.TokenRefreshMargin, Is.EqualTo(TimeSpan.FromSeconds(60)));
         Assert.That(options.MaxAttempts, Is.EqualTo(5));
+        Assert.That(options.RequestsPerSecond, Is.EqualTo(25));
+        Assert.That(options.MaxConcurrency, Is.EqualTo(8));
     }
 
     [Test]
