@@ -39,6 +39,10 @@ public static class Program
         {
             InspectCommand.Create(stdout, stderr),
             ConvertCommand.Create(stdout, stderr),
+            MigrateCommand.CreateMigrate(stdout, stderr),
+            MigrateCommand.CreatePlan(stdout, stderr),
+            MigrateCommand.CreatePasswords(stdout, stderr),
+            UndoCommand.Create(stdout, stderr),
             EmulatorCommand.Create(stdout, stderr),
         };
 

@@ -1,10 +1,15 @@
 using Kinde.Migration.Auth0;
+using Kinde.Migration.Importing;
+using Kinde.Migration.KindeApi;
 using Kinde.Migration.Mapping;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target;
 using Kinde.Migration.Target.Files;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Kinde.Migration;
 
@@ -84,6 +89,60 @@ public static class KindeMigrationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Replace(ServiceDescriptor.Singleton<IKindeImporter, TImporter>());
+        return builder;
+    }
+
+    /// <summary>Sends the users to Kinde through the Management API (<see cref="KindeApiImporter"/>), with
+    /// <see cref="KindeApiOptions"/> and <see cref="KindeApiImportOptions"/> bound from <paramref name="kindeSection"/>
+    /// (for example <c>KindeMigration:Kinde</c>: <c>Domain</c>, <c>ClientId</c>, <c>ClientSecret</c>,
+    /// <c>RequestsPerSecond</c>, <c>MaxConcurrency</c>, <c>ExistingUsers</c>, …) and validated at start-up. Also
+    /// registers <see cref="KindeApiUndo"/>.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="kindeSection">The configuration section holding both option sets.</param>
+    /// <param name="dryRun"><see langword="true"/> to plan only: read Kinde, change nothing.</param>
+    /// <returns>The builder.</returns>
+    public static IKindeMigrationBuilder UseKindeApi(this IKindeMigrationBuilder builder, IConfiguration kindeSection, bool dryRun = false)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(kindeSection);
+        builder.Services.Configure<KindeApiOptions>(kindeSection);
+        builder.Services.Configure<KindeApiImportOptions>(kindeSection);
+        return builder.UseKindeApi(dryRun: dryRun);
+    }
+
+    /// <summary>Sends the users to Kinde through the Management API (<see cref="KindeApiImporter"/>), with options set
+    /// in code and validated at start-up. Also registers <see cref="KindeApiUndo"/>.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configureApi">Sets the connection options (domain, credentials, rate).</param>
+    /// <param name="configureImport">Sets the import options (ledger, policies).</param>
+    /// <param name="dryRun"><see langword="true"/> to plan only: read Kinde, change nothing.</param>
+    /// <returns>The builder.</returns>
+    public static IKindeMigrationBuilder UseKindeApi(
+        this IKindeMigrationBuilder builder, Action<KindeApiOptions>? configureApi = null, Action<KindeApiImportOptions>? configureImport = null, bool dryRun = false)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var api = services.AddOptions<KindeApiOptions>().ValidateDataAnnotations().ValidateOnStart();
+        var import = services.AddOptions<KindeApiImportOptions>().ValidateDataAnnotations().ValidateOnStart();
+        if (configureApi is not null)
+        {
+            api.Configure(configureApi);
+        }
+
+        if (configureImport is not null)
+        {
+            import.Configure(configureImport);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddKindeApiClient();
+        services.Replace(ServiceDescriptor.Singleton<IKindeImporter>(sp => new KindeApiImporter(
+            sp.GetRequiredService<IKindeApi>(),
+            sp.GetRequiredService<IOptions<KindeApiImportOptions>>().Value,
+            dryRun,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<KindeApiImporter>>())));
+        services.TryAddSingleton(sp => new KindeApiUndo(sp.GetRequiredService<IKindeApi>(), sp.GetService<ILogger<KindeApiUndo>>()));
         return builder;
     }
 }

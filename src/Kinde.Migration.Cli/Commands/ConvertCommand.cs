@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target.Files;
@@ -137,7 +136,7 @@ internal static class ConvertCommand
         _ => MigrationMode.WithPasswords,
     };
 
-    private static async Task WriteSummaryAsync(TextWriter stdout, MigrationReport report)
+    internal static async Task WriteSummaryAsync(TextWriter stdout, MigrationReport report)
     {
         await stdout.WriteLineAsync($"mode: {MigrationReport.ModeName(report.Mode)}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"users: {report.UsersRead} read, {report.UsersAccepted} accepted, {report.UsersRejected} rejected, {report.UsersMerged} merged").ConfigureAwait(false);
@@ -146,6 +145,11 @@ internal static class ConvertCommand
             await stdout.WriteLineAsync(
                 $"password hashes: {report.HashesRead} read, {report.HashesJoined} joined, {report.HashesOrphaned} without a user, " +
                 $"{report.HashesAmbiguous} ambiguous, {report.PasswordsUnsupported} unsupported; {report.UsersWithoutHash} users without a hash").ConfigureAwait(false);
+        }
+
+        if (report.ImporterCounters.Count > 0)
+        {
+            await stdout.WriteLineAsync("kinde: " + string.Join(", ", report.ImporterCounters.Select(c => $"{c.Key} {c.Value}"))).ConfigureAwait(false);
         }
 
         foreach (var (code, count) in report.Warnings.OrderByDescending(w => w.Value).Take(10))
@@ -158,47 +162,5 @@ internal static class ConvertCommand
         {
             await stdout.WriteLineAsync("  " + file).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>A progress bar redrawn in place on a terminal; plain lines, now and then, when stderr is redirected.</summary>
-    private sealed class ProgressPrinter(TextWriter stderr) : IProgress<MigrationProgress>, IDisposable
-    {
-        private readonly bool _interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly Lock _gate = new();
-        private TimeSpan? _lastPlain;
-        private bool _drawn;
-
-        public void Report(MigrationProgress value)
-        {
-            lock (_gate)
-            {
-                string text = $"{value.Phase}: {value.RecordsRead:N0} read, {value.UsersAccepted:N0} accepted, {value.UsersRejected:N0} rejected ({_clock.Elapsed:mm\\:ss})";
-                if (_interactive)
-                {
-                    stderr.Write("\r" + text.PadRight(Math.Max(Console.WindowWidth - 1, 20))[..Math.Max(Console.WindowWidth - 1, 20)]);
-                    _drawn = true;
-                }
-                else if (value.Phase == "done" || _lastPlain is null || _clock.Elapsed - _lastPlain >= TimeSpan.FromSeconds(5))
-                {
-                    stderr.WriteLine(text);
-                    _lastPlain = _clock.Elapsed;
-                }
-            }
-        }
-
-        public void Finish()
-        {
-            lock (_gate)
-            {
-                if (_drawn)
-                {
-                    stderr.WriteLine();
-                    _drawn = false;
-                }
-            }
-        }
-
-        public void Dispose() => Finish();
     }
 }

@@ -380,7 +380,10 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
     private ApiResult ListUsers(HttpContext ctx, JsonNode? body)
     {
         var q = ctx.Request.Query;
-        IEnumerable<UserData> users = state.UserList;
+        // An email filter is answered from the identity index, in the order of the filter, not by a scan of every user.
+        IEnumerable<UserData> users = SplitList(q["email"]) is { } emails
+            ? emails.Select(e => state.FindIdentityOwner("email", e)).OfType<UserData>().Distinct()
+            : state.UserList;
         users = FilterByIdentity(users, "email", q["email"]);
         users = FilterByIdentity(users, "username", q["username"]);
         users = FilterByIdentity(users, "phone", q["phone"]);
@@ -428,7 +431,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
     {
         if (expand.Contains("organizations"))
         {
-            item["organizations"] = StringArray(state.OrgList.Where(o => o.Members.Exists(m => m.UserId == u.Id)).Select(o => o.Code));
+            item["organizations"] = StringArray(state.OrgList.Where(o => o.FindMember(u.Id) is not null).Select(o => o.Code));
         }
 
         if (expand.Contains("identities"))
@@ -552,8 +555,8 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             created.Add(new JsonObject { ["type"] = type, ["result"] = new JsonObject { ["created"] = true } });
         }
 
-        state.UserList.Add(user);
-        org?.Members.Add(new MemberData(user.Id, now));
+        state.AddUser(user);
+        org?.AddMember(new MemberData(user.Id, now));
         return Ok(new JsonObject { ["id"] = user.Id, ["created"] = true, ["identities"] = created });
     }
 
@@ -618,11 +621,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             return error;
         }
 
-        state.UserList.Remove(u);
-        foreach (var org in state.OrgList)
-        {
-            org.Members.RemoveAll(m => m.UserId == u.Id);
-        }
+        state.RemoveUser(u);
 
         return Ok(Success("Success"));
     }
@@ -741,7 +740,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
         }
 
         var identity = new EmulatedIdentity(state.NewId("identity_", 32), type, value, false, country, connection);
-        u.Identities.Add(identity);
+        state.AddIdentity(u, identity);
         var result = Success("Success");
         result["identity"] = new JsonObject { ["id"] = identity.Id };
         return new ApiResult(201, result);
@@ -1095,11 +1094,11 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
         var added = new List<string>();
         foreach (var (id, roles, permissions) in adds)
         {
-            var member = org.Members.Find(m => m.UserId == id);
+            var member = org.FindMember(id);
             if (member is null)
             {
                 member = new MemberData(id, now);
-                org.Members.Add(member);
+                org.AddMember(member);
             }
 
             member.Roles.AddRange(roles.Where(r => !member.Roles.Contains(r)).Distinct());

@@ -70,6 +70,10 @@ public sealed class KindeEmulatorState
 
     internal List<UserData> UserList { get; } = [];
 
+    private readonly Dictionary<string, UserData> _usersById = new(StringComparer.Ordinal);
+
+    private readonly Dictionary<string, UserData> _identityOwners = new(StringComparer.Ordinal);
+
     internal List<OrgData> OrgList { get; } = [];
 
     internal List<RoleData> RoleList { get; } = [];
@@ -125,12 +129,46 @@ public sealed class KindeEmulatorState
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0190{kind:x4}-0000-7000-8000-{n:x12}");
     }
 
-    internal UserData? FindUserData(string? id) => id is null ? null : UserList.Find(u => u.Id == id);
+    internal UserData? FindUserData(string? id) => id is not null && _usersById.TryGetValue(id, out var user) ? user : null;
 
     internal OrgData? FindOrg(string? code) => code is null ? null : OrgList.Find(o => o.Code == code);
 
-    internal UserData? FindIdentityOwner(string type, string value) =>
-        UserList.Find(u => u.Identities.Exists(i => i.Type == type && string.Equals(i.Value, value, StringComparison.OrdinalIgnoreCase)));
+    internal UserData? FindIdentityOwner(string type, string value) => _identityOwners.GetValueOrDefault(IdentityKey(type, value));
+
+    // Indexes kept beside the lists (which keep the creation order the API lists in), so a run over tens of thousands
+    // of users does not scan them on every request.
+    internal void AddUser(UserData user)
+    {
+        UserList.Add(user);
+        _usersById.Add(user.Id, user);
+        foreach (var identity in user.Identities)
+        {
+            _identityOwners.TryAdd(IdentityKey(identity.Type, identity.Value), user);
+        }
+    }
+
+    internal void AddIdentity(UserData user, EmulatedIdentity identity)
+    {
+        user.Identities.Add(identity);
+        _identityOwners.TryAdd(IdentityKey(identity.Type, identity.Value), user);
+    }
+
+    internal void RemoveUser(UserData user)
+    {
+        UserList.Remove(user);
+        _usersById.Remove(user.Id);
+        foreach (var identity in user.Identities)
+        {
+            _identityOwners.Remove(IdentityKey(identity.Type, identity.Value));
+        }
+
+        foreach (var org in OrgList)
+        {
+            org.RemoveMember(user.Id);
+        }
+    }
+
+    private static string IdentityKey(string type, string value) => type + "\n" + value.ToUpperInvariant();
 
     internal sealed class UserData(string id, DateTimeOffset createdOn)
     {
@@ -180,6 +218,26 @@ public sealed class KindeEmulatorState
         public DateTimeOffset? CreatedOn { get; set; }
 
         public List<MemberData> Members { get; } = [];
+
+        private readonly Dictionary<string, MemberData> _memberIndex = new(StringComparer.Ordinal);
+
+        public MemberData? FindMember(string userId) => _memberIndex.GetValueOrDefault(userId);
+
+        public void AddMember(MemberData member)
+        {
+            if (_memberIndex.TryAdd(member.UserId, member))
+            {
+                Members.Add(member);
+            }
+        }
+
+        public void RemoveMember(string userId)
+        {
+            if (_memberIndex.Remove(userId, out var member))
+            {
+                Members.Remove(member);
+            }
+        }
 
         public EmulatedOrganization Snapshot() => new(
             Code, Name, ExternalId, Handle, IsDefault,

@@ -11,8 +11,14 @@ internal interface IKindeApi
     /// <summary>Gets the request counters.</summary>
     KindeApiStatistics Statistics { get; }
 
+    /// <summary>Gets the metrics instruments (meter <see cref="KindeMigrationMetrics.MeterName"/>).</summary>
+    KindeApiMetrics Metrics { get; }
+
     /// <summary>Finds users by email (<c>GET /api/v1/users?email=a,b</c>, batched, all pages; retried).</summary>
     Task<IReadOnlyList<KindeUserRef>> GetUsersByEmailAsync(IReadOnlyList<string> emails, CancellationToken ct = default);
+
+    /// <summary>Finds users by E.164 phone number (<c>GET /api/v1/users?phone=a,b</c>, batched, all pages).</summary>
+    Task<IReadOnlyList<KindeUserRef>> GetUsersByPhoneAsync(IReadOnlyList<string> phones, CancellationToken ct = default);
 
     /// <summary>Creates a user (<c>POST /api/v1/user</c>; not retried).</summary>
     Task<KindeCreatedUser> CreateUserAsync(KindeNewUser user, CancellationToken ct = default);

@@ -62,6 +62,9 @@ internal sealed class KindeApiClient : IKindeApi, IDisposable
     /// <summary>Gets the request counters, for the report.</summary>
     public KindeApiStatistics Statistics => Connection.Statistics;
 
+    /// <summary>Gets the metrics instruments of this connection (the importer counts users on them).</summary>
+    public KindeApiMetrics Metrics => Connection.Metrics;
+
     /// <summary>Gets the connection: counters, instruments, rate control.</summary>
     internal KindeApiConnection Connection { get; }
 
@@ -91,29 +94,15 @@ internal sealed class KindeApiClient : IKindeApi, IDisposable
     /// <param name="emails">The emails; blanks and duplicates are skipped. Sent in groups of at most 50.</param>
     /// <param name="ct">A token that cancels the calls.</param>
     /// <returns>The users found, each once, with the email Kinde lists for them.</returns>
-    public async Task<IReadOnlyList<KindeUserRef>> GetUsersByEmailAsync(IReadOnlyList<string> emails, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(emails);
-        var distinct = emails.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim())
-            .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        var found = new List<KindeUserRef>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in distinct.Chunk(_emailsPerRequest))
-        {
-            string query = "api/v1/users?page_size=" + _pageSize + "&email=" + Uri.EscapeDataString(string.Join(',', chunk));
-            var users = await ListByNextTokenAsync(
-                query, "GET /api/v1/users", KindeApiJsonContext.Default.KindeUsersResponse, p => p.Users, p => p.NextToken, ct).ConfigureAwait(false);
-            foreach (var user in users)
-            {
-                if (!string.IsNullOrEmpty(user.Id) && seen.Add(user.Id))
-                {
-                    found.Add(new KindeUserRef(user.Id, user.Email));
-                }
-            }
-        }
+    public Task<IReadOnlyList<KindeUserRef>> GetUsersByEmailAsync(IReadOnlyList<string> emails, CancellationToken ct = default) =>
+        GetUsersByIdentityAsync("email", emails, StringComparer.OrdinalIgnoreCase, ct);
 
-        return found;
-    }
+    /// <summary>Finds users by phone number with <c>GET /api/v1/users?phone=a,b,…</c>, following <c>next_token</c>.</summary>
+    /// <param name="phones">E.164 phone numbers; blanks and duplicates are skipped. Sent in groups of at most 50.</param>
+    /// <param name="ct">A token that cancels the calls.</param>
+    /// <returns>The users found, each once.</returns>
+    public Task<IReadOnlyList<KindeUserRef>> GetUsersByPhoneAsync(IReadOnlyList<string> phones, CancellationToken ct = default) =>
+        GetUsersByIdentityAsync("phone", phones, StringComparer.Ordinal, ct);
 
     /// <summary>Creates a user with <c>POST /api/v1/user</c>. Not retried on a transient failure (only after a 429):
     /// the caller re-checks by email.</summary>
@@ -437,6 +426,29 @@ internal sealed class KindeApiClient : IKindeApi, IDisposable
             _http.Dispose();
             Connection.Dispose();
         }
+    }
+
+    private async Task<IReadOnlyList<KindeUserRef>> GetUsersByIdentityAsync(string filter, IReadOnlyList<string> values, StringComparer comparer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var distinct = values.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).Distinct(comparer).ToArray();
+        var found = new List<KindeUserRef>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in distinct.Chunk(_emailsPerRequest))
+        {
+            string query = "api/v1/users?page_size=" + _pageSize + "&" + filter + "=" + Uri.EscapeDataString(string.Join(',', chunk));
+            var users = await ListByNextTokenAsync(
+                query, "GET /api/v1/users", KindeApiJsonContext.Default.KindeUsersResponse, p => p.Users, p => p.NextToken, ct).ConfigureAwait(false);
+            foreach (var user in users)
+            {
+                if (!string.IsNullOrEmpty(user.Id) && seen.Add(user.Id))
+                {
+                    found.Add(new KindeUserRef(user.Id, user.Email, user.Phone));
+                }
+            }
+        }
+
+        return found;
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -38,7 +38,7 @@ internal sealed record KindeTokenResponse(string? AccessToken, string? TokenType
 internal sealed record KindeUsersResponse(IReadOnlyList<KindeListedUser>? Users, string? NextToken);
 
 /// <summary>A user in <c>GET /api/v1/users</c>.</summary>
-internal sealed record KindeListedUser(string? Id, string? Email);
+internal sealed record KindeListedUser(string? Id, string? Email, string? Phone);
 
 /// <summary>The body of <c>POST /api/v1/user</c>.</summary>
 internal sealed record KindeCreateUserRequest(
@@ -162,7 +162,8 @@ internal sealed record KindeNewUser(
 /// <param name="Created">Whether a new user was created.</param>
 internal sealed record KindeCreatedUser(string Id, bool Created);
 
-/// <summary>A user found by <see cref="KindeApiClient.GetUsersByEmailAsync"/>.</summary>
+/// <summary>A user found by <see cref="KindeApiClient.GetUsersByEmailAsync"/> or <see cref="KindeApiClient.GetUsersByPhoneAsync"/>.</summary>
 /// <param name="Id">The Kinde user id.</param>
 /// <param name="Email">The email Kinde lists for the user (may be null).</param>
-internal sealed record KindeUserRef(string Id, string? Email);
+/// <param name="Phone">The phone Kinde lists for the user (may be null).</param>
+internal sealed record KindeUserRef(string Id, string? Email, string? Phone = null);

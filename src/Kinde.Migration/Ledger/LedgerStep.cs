@@ -17,4 +17,8 @@ public enum LedgerStep
 
     /// <summary>Add the user to its organizations, with roles and permissions.</summary>
     AddToOrganizations,
+
+    /// <summary>Add the identities the create call cannot carry (a second email, a social identity with a configured
+    /// connection).</summary>
+    AddIdentities,
 }

@@ -30,4 +30,9 @@ public sealed class KindeImportResult
 
     /// <summary>Gets warnings by code, counted.</summary>
     public IDictionary<string, long> Warnings { get; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Gets the users the importer could not import: Auth0 <c>user_id</c> → reason. The runner writes their
+    /// source records, with the reason, to <c>failed.ndjson</c> (same shape as <c>rejected.ndjson</c>, so the file can
+    /// be fed back as input).</summary>
+    public IDictionary<string, string> FailedUsers { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 }

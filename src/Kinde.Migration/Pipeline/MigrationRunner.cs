@@ -98,10 +98,16 @@ public class MigrationRunner
         var emailCounts = await ScanUsersAsync(usersPath, index, progress, cancellationToken).ConfigureAwait(false);
 
         string rejectedPath = Path.Combine(output, "rejected.ndjson");
+        var failed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         using (var rejected = new RejectedRecordsWriter(rejectedPath))
         {
             var run = new Run(this, report, index, emailCounts, rejected, progress);
-            await run.ConvertAsync(usersPath, output, cancellationToken).ConfigureAwait(false);
+            await run.ConvertAsync(usersPath, output, failed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await FailedRecordsPass.WriteAsync(_userReader, usersPath, failed, output, cancellationToken).ConfigureAwait(false) is { } failedPath)
+        {
+            report.Files.Add(failedPath);
         }
 
         report.HashesOrphaned = index?.CountUnused() ?? 0;
@@ -228,7 +234,7 @@ public class MigrationRunner
         private Action<string, MetadataKeyFate>? _recordFate;
         private readonly Dictionary<ulong, EmailGroup> _groups = [];
 
-        public async Task ConvertAsync(string usersPath, string output, CancellationToken cancellationToken)
+        public async Task ConvertAsync(string usersPath, string output, IDictionary<string, string> failed, CancellationToken cancellationToken)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
@@ -261,6 +267,11 @@ public class MigrationRunner
             foreach (var (code, count) in result.Warnings)
             {
                 MigrationReport.Increment(report.Warnings, code, count);
+            }
+
+            foreach (var (id, reason) in result.FailedUsers)
+            {
+                failed[id] = reason;
             }
         }
 

@@ -26,8 +26,8 @@ public sealed class ClientContractTests
             OrganizationCode: emulator.State.DefaultOrganizationCode));
         var bare = await client.CreateUserAsync(new KindeNewUser(Email: "bare@example.com"));
         var found = await client.GetUsersByEmailAsync(["lee@example.com", "bare@example.com", "nobody@example.com"]);
-        await client.SetPasswordAsync(full.Id, "$2a$10$abcdefghijklmnopqrstuu5dTnJ0N4kXb2iJ0n9pYy0jJg3v8pQ6e", "bcrypt");
-        await client.SetPasswordAsync(bare.Id, "aGFzaA==", "sha256", salt: "c2FsdA==", saltPosition: "suffix");
+        await client.SetPasswordAsync(full.Id, new KindePasswordRequest("$2a$10$abcdefghijklmnopqrstuu5dTnJ0N4kXb2iJ0n9pYy0jJg3v8pQ6e", "bcrypt"));
+        await client.SetPasswordAsync(bare.Id, new KindePasswordRequest("aGFzaA==", "sha256", Salt: "c2FsdA==", SaltPosition: "suffix"));
         await client.UpdateUserAsync(full.Id, isSuspended: true);
         await client.UpdateUserAsync(bare.Id, isSuspended: null);
         await client.SetPropertiesAsync(full.Id, new Dictionary<string, string> { ["theme"] = "dark" });

@@ -221,6 +221,19 @@ public sealed class KindeApiClientTests
     }
 
     [Test]
+    public async Task GetUsersByPhone_FindsPhoneOnlyUsers_WithThePlusSignEscaped()
+    {
+        await using var emulator = await KindeEmulator.StartAsync();
+        using var client = KindeApiClient.Create(OptionsFor(emulator), TimeProvider.System);
+        var created = await client.CreateUserAsync(new KindeNewUser(Phone: "+15550100200"));
+        await client.CreateUserAsync(new KindeNewUser(Phone: "+15550100300"));
+
+        var found = await client.GetUsersByPhoneAsync(["+15550100200", "+15550100999"]);
+
+        Assert.That(found, Is.EqualTo(new[] { new KindeUserRef(created.Id, null, "+15550100200") }));
+    }
+
+    [Test]
     public async Task RoundTrip_CreateFindPasswordSuspendProperties()
     {
         await using var emulator = await KindeEmulator.StartAsync();
@@ -237,7 +250,7 @@ public sealed class KindeApiClientTests
         await client.SetPropertiesAsync(created.Id, new Dictionary<string, string> { ["theme"] = "dark" });
 
         Assert.That(created.Created, Is.True);
-        Assert.That(found, Is.EqualTo(new[] { new KindeUserRef(created.Id, "lee@example.com") }));
+        Assert.That(found, Is.EqualTo(new[] { new KindeUserRef(created.Id, "lee@example.com", "+61426148233") }));
         var user = emulator.State.FindUser(created.Id)!;
         Assert.That(user, Is.Not.Null);
         Assert.That((user.FirstName, user.LastName, user.ProvidedId), Is.EqualTo(("Lee", "Liu", "auth0|123")));

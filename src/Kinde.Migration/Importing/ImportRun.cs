@@ -1,0 +1,435 @@
+using System.Collections.Concurrent;
+using Kinde.Migration.KindeApi;
+using Kinde.Migration.Ledger;
+using Kinde.Migration.Pipeline;
+using Kinde.Migration.Target;
+using Microsoft.Extensions.Logging;
+
+namespace Kinde.Migration.Importing;
+
+/// <summary>One import run of <see cref="KindeApiImporter"/>: the per-user steps, recorded in the ledger, and the
+/// counters. Batches run concurrently; one batch's users are processed one after another.</summary>
+internal sealed class ImportRun(
+    IKindeApi api, MigrationLedger ledger, string runId, PreflightResult preflight, KindeApiImportOptions options, MigrationMode mode, ILogger logger)
+{
+    private static readonly TimeSpan StepBackoffBase = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConcurrentDictionary<string, long> _warnings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _failures = new(StringComparer.Ordinal);
+    private long _imported;
+    private long _skippedExisting;
+    private long _filledExisting;
+    private long _failed;
+    private long _passwordsSet;
+
+    private bool SetsPasswords => mode is MigrationMode.WithPasswords or MigrationMode.PasswordsOnly;
+
+    public async ValueTask ProcessBatchAsync(IReadOnlyList<KindeUser> batch, CancellationToken ct)
+    {
+        var work = new List<UserWork>(batch.Count);
+        foreach (var user in batch)
+        {
+            string key = user.SourceUserIds.FirstOrDefault() ?? user.Id ?? throw new InvalidOperationException("A user reached the importer without an id.");
+            work.Add(new UserWork(user, key, await ledger.GetUserAsync(key, ct).ConfigureAwait(false)));
+        }
+
+        var found = await LookUpAsync(work.Where(w => w.State?.KindeUserId is null), ct).ConfigureAwait(false);
+        foreach (var w in work)
+        {
+            if (found is null && w.State?.KindeUserId is null)
+            {
+                w.Fail(LedgerStep.Create, "looking the batch up in Kinde failed; re-run to retry");
+                continue;
+            }
+
+            await ProcessUserAsync(w, found, ct).ConfigureAwait(false);
+        }
+
+        await AddMembershipsAsync([.. work.Where(w => w.NeedsMemberships)], ct).ConfigureAwait(false);
+        foreach (var w in work)
+        {
+            Count(w);
+        }
+    }
+
+    public void CopyTo(KindeImportResult result)
+    {
+        result.Counters["imported"] = Interlocked.Read(ref _imported);
+        result.Counters["skipped_existing"] = Interlocked.Read(ref _skippedExisting);
+        result.Counters["filled_existing"] = Interlocked.Read(ref _filledExisting);
+        result.Counters["failed"] = Interlocked.Read(ref _failed);
+        result.Counters["passwords_set"] = Interlocked.Read(ref _passwordsSet);
+        foreach (var (code, count) in _warnings)
+        {
+            result.Warnings[code] = count;
+        }
+
+        foreach (var (id, reason) in _failures)
+        {
+            result.FailedUsers[id] = reason;
+        }
+    }
+
+    /// <summary>One lookup for the batch; <see langword="null"/> when it failed (those users fail, a re-run retries).</summary>
+    private async Task<Dictionary<string, string>?> LookUpAsync(IEnumerable<UserWork> users, CancellationToken ct)
+    {
+        var list = users.Select(w => w.User).ToList();
+        try
+        {
+            return list.Count == 0 ? [] : await UserLookup.FindAllAsync(api, list, ct).ConfigureAwait(false);
+        }
+        catch (KindeApiException ex)
+        {
+            ImportLog.LookupFailed(logger, list.Count, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task ProcessUserAsync(UserWork w, Dictionary<string, string>? found, CancellationToken ct)
+    {
+        if (w.State?.KindeUserId is { } known)
+        {
+            w.KindeId = known;
+            w.Existing = !w.State.CreatedByUs;
+        }
+        else if (UserLookup.Key(w.User) is { } lookupKey && found!.TryGetValue(lookupKey, out string? foundId))
+        {
+            // A create begun earlier and never answered is how a user we created can be found without our knowing it.
+            bool ours = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
+            await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, foundId, cancellationToken: ct).ConfigureAwait(false);
+            w.KindeId = foundId;
+            w.Existing = !ours;
+        }
+        else if (mode == MigrationMode.PasswordsOnly)
+        {
+            w.Fail(LedgerStep.SetPassword, "the user is not in Kinde (import the users first)");
+            return;
+        }
+        else if (!await CreateAsync(w, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await RecordOtherSourceIdsAsync(w, ct).ConfigureAwait(false);
+        if (w.Existing && options.ExistingUsers == ExistingUserPolicy.Skip)
+        {
+            return;
+        }
+
+        if (mode != MigrationMode.PasswordsOnly)
+        {
+            await AddIdentitiesAsync(w, ct).ConfigureAwait(false);
+        }
+
+        if (SetsPasswords && w.User.Password is { } password)
+        {
+            var request = new KindePasswordRequest(password.HashedPassword, password.HashingMethod, password.Salt, password.SaltPosition, password.Iterations, password.Variant);
+            w.PasswordSet = await StepAsync(w, LedgerStep.SetPassword, retry: false, token => api.SetPasswordAsync(w.KindeId!, request, token), ct).ConfigureAwait(false);
+        }
+
+        if (mode == MigrationMode.PasswordsOnly)
+        {
+            return;
+        }
+
+        if (w.User.Suspended)
+        {
+            await StepAsync(w, LedgerStep.Suspend, retry: true, token => api.UpdateUserAsync(w.KindeId!, isSuspended: true, token), ct).ConfigureAwait(false);
+        }
+
+        if (w.User.Properties.Count > 0)
+        {
+            var properties = new Dictionary<string, string>(w.User.Properties, StringComparer.Ordinal);
+            await StepAsync(w, LedgerStep.SetProperties, retry: true, token => api.SetPropertiesAsync(w.KindeId!, properties, token), ct).ConfigureAwait(false);
+        }
+
+        w.NeedsMemberships = w.User.Organizations.Count > 0 && w.State?.StatusOf(LedgerStep.AddToOrganizations) != LedgerStepStatus.Done;
+    }
+
+    /// <summary>Creates the user. After an attempt without a clear answer the user is looked up again, and only created
+    /// again if Kinde does not have it.</summary>
+    private async Task<bool> CreateAsync(UserWork w, CancellationToken ct)
+    {
+        var request = NewUser(w.User);
+        bool mayExistFromUs = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
+        string? lastError = null;
+        for (int attempt = 1; attempt <= options.MaxCreateAttempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+                if (await UserLookup.FindAsync(api, w.User, ct).ConfigureAwait(false) is { } createdBefore)
+                {
+                    await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, LedgerStepStatus.Done, createdBefore, cancellationToken: ct).ConfigureAwait(false);
+                    w.KindeId = createdBefore;
+                    return true;
+                }
+            }
+
+            await ledger.BeginStepAsync(runId, w.Key, LedgerStep.Create, ct).ConfigureAwait(false);
+            try
+            {
+                var created = await api.CreateUserAsync(request, ct).ConfigureAwait(false);
+                bool ours = created.Created || mayExistFromUs;
+                await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, created.Id, cancellationToken: ct).ConfigureAwait(false);
+                w.KindeId = created.Id;
+                w.Existing = !ours;
+                return true;
+            }
+            catch (KindeApiException ex) when (IsAmbiguous(ex))
+            {
+                // Outcome unknown: the step stays pending in the ledger until the next lookup settles it.
+                mayExistFromUs = true;
+                lastError = ex.Message;
+            }
+            catch (KindeApiException ex)
+            {
+                // A 400 or 409 may mean the email (or another identity) is taken: by us after an unanswered attempt,
+                // or by a user that was there before.
+                string? existing = ex.StatusCode is 400 or 409 ? await UserLookup.FindAsync(api, w.User, ct).ConfigureAwait(false) : null;
+                if (existing is null)
+                {
+                    await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, LedgerStepStatus.Failed, error: ex.Message, cancellationToken: ct).ConfigureAwait(false);
+                    w.Fail(LedgerStep.Create, ex.Message);
+                    return false;
+                }
+
+                await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, mayExistFromUs ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, existing, cancellationToken: ct).ConfigureAwait(false);
+                w.KindeId = existing;
+                w.Existing = !mayExistFromUs;
+                return true;
+            }
+        }
+
+        // Still unknown after every attempt: left pending, so the next run looks the user up before anything else.
+        w.Fail(LedgerStep.Create, $"creating the user did not get a clear answer after {options.MaxCreateAttempts} attempts (last: {lastError}); re-run to resolve");
+        return false;
+    }
+
+    /// <summary>A merged user has several Auth0 ids: each maps to the one Kinde user in the id map.</summary>
+    private async Task RecordOtherSourceIdsAsync(UserWork w, CancellationToken ct)
+    {
+        foreach (string other in w.User.SourceUserIds.Skip(1))
+        {
+            await ledger.SetKindeIdAsync(runId, other, w.KindeId!, createdByRun: false, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Identities the create call cannot carry: further emails, phones and usernames. Social identities are not
+    /// created (they need Kinde connection ids and provider ids Kinde does not document for this call); Kinde links the
+    /// provider by verified email at the user's first social sign-in, once the connection is enabled.</summary>
+    private async Task AddIdentitiesAsync(UserWork w, CancellationToken ct)
+    {
+        var extra = new List<KindeNewIdentity>();
+        foreach (var identity in w.User.Identities)
+        {
+            if (KindeIdentityTypes.IsSocial(identity.Type))
+            {
+                Warn("identity_not_created:" + identity.Type);
+            }
+            else if (!ReferenceEquals(identity, FirstOf(w.User, identity.Type)))
+            {
+                extra.Add(new KindeNewIdentity(identity.Type, identity.Value));
+            }
+        }
+
+        if (extra.Count > 0)
+        {
+            int sends = 0;
+            await StepAsync(w, LedgerStep.AddIdentities, retry: true, async token =>
+            {
+                bool resent = sends++ > 0 || w.State?.StatusOf(LedgerStep.AddIdentities) is not null;
+                foreach (var identity in extra)
+                {
+                    try
+                    {
+                        await api.AddIdentityAsync(w.KindeId!, identity, token).ConfigureAwait(false);
+                    }
+                    catch (KindeApiException ex) when (ex.StatusCode is 400 or 409 && resent)
+                    {
+                        // Sent before without an answer: Kinde has it already.
+                    }
+                }
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AddMembershipsAsync(IReadOnlyList<UserWork> users, CancellationToken ct)
+    {
+        if (users.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var w in users)
+        {
+            await ledger.BeginStepAsync(runId, w.Key, LedgerStep.AddToOrganizations, ct).ConfigureAwait(false);
+        }
+
+        var byOrganization = users
+            .SelectMany(w => w.User.Organizations.Select(m => (User: w, Membership: m)))
+            .GroupBy(x => preflight.OrganizationCodes[x.Membership.ExternalId], StringComparer.Ordinal);
+        var failed = new HashSet<UserWork>();
+        foreach (var group in byOrganization)
+        {
+            var members = group.ToList();
+            var request = members.Select(x => new KindeOrganizationUserRequest(x.User.KindeId!, [.. x.Membership.Roles], [.. x.Membership.Permissions])).ToList();
+            string? error = await SendWithRetriesAsync(token => api.AddOrganizationUsersAsync(group.Key, request, token), retry: true, ct).ConfigureAwait(false);
+            if (error is not null)
+            {
+                foreach (var (user, _) in members)
+                {
+                    user.Fail(LedgerStep.AddToOrganizations, error);
+                    failed.Add(user);
+                }
+            }
+        }
+
+        foreach (var w in users)
+        {
+            bool ok = !failed.Contains(w);
+            await ledger.CompleteStepAsync(
+                runId, w.Key, LedgerStep.AddToOrganizations, ok ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: ok ? null : "adding to an organization failed", cancellationToken: ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs a step unless the ledger has it done: pending before the request, done or failed after.</summary>
+    private async Task<bool> StepAsync(UserWork w, LedgerStep step, bool retry, Func<CancellationToken, Task> call, CancellationToken ct)
+    {
+        if (w.State?.StatusOf(step) is LedgerStepStatus.Done or LedgerStepStatus.Skipped)
+        {
+            return true;
+        }
+
+        await ledger.BeginStepAsync(runId, w.Key, step, ct).ConfigureAwait(false);
+        string? error = await SendWithRetriesAsync(call, retry, ct).ConfigureAwait(false);
+        await ledger.CompleteStepAsync(runId, w.Key, step, error is null ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: error, cancellationToken: ct).ConfigureAwait(false);
+        if (error is not null)
+        {
+            w.Fail(step, error);
+        }
+
+        return error is null;
+    }
+
+    /// <summary>Sends; resends (with backoff) a call whose effect is idempotent when it failed without a clear answer.
+    /// Returns the error text of the last failure, or <see langword="null"/> on success.</summary>
+    private async Task<string?> SendWithRetriesAsync(Func<CancellationToken, Task> call, bool retry, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await call(ct).ConfigureAwait(false);
+                return null;
+            }
+            catch (KindeApiException ex) when (retry && IsAmbiguous(ex) && attempt < options.MaxStepAttempts)
+            {
+                await Task.Delay(Backoff(attempt + 1), ct).ConfigureAwait(false);
+            }
+            catch (KindeApiException ex)
+            {
+                return ex.Message;
+            }
+        }
+    }
+
+    private void Count(UserWork w)
+    {
+        if (w.PasswordSet || (w.FailReason is null && w.State?.StatusOf(LedgerStep.SetPassword) == LedgerStepStatus.Done))
+        {
+            Interlocked.Increment(ref _passwordsSet);
+            api.Metrics.UserProcessed(KindeApiMetrics.PasswordsSet);
+        }
+
+        if (w.FailReason is { } reason)
+        {
+            Interlocked.Increment(ref _failed);
+            api.Metrics.UserProcessed(KindeApiMetrics.Failed);
+            foreach (string id in w.User.SourceUserIds.DefaultIfEmpty(w.Key))
+            {
+                _failures[id] = $"{LedgerStepName(w.FailedStep)}: {reason}";
+            }
+        }
+        else if (!w.Existing)
+        {
+            if (mode != MigrationMode.PasswordsOnly)
+            {
+                Interlocked.Increment(ref _imported);
+                api.Metrics.UserProcessed(KindeApiMetrics.Imported);
+            }
+        }
+        else if (options.ExistingUsers == ExistingUserPolicy.Skip)
+        {
+            Interlocked.Increment(ref _skippedExisting);
+            api.Metrics.UserProcessed(KindeApiMetrics.SkippedExisting);
+        }
+        else
+        {
+            Interlocked.Increment(ref _filledExisting);
+        }
+    }
+
+    private void Warn(string code) => _warnings.AddOrUpdate(code, 1, (_, n) => n + 1);
+
+    private static string LedgerStepName(LedgerStep? step) => step switch
+    {
+        LedgerStep.Create => "create",
+        LedgerStep.SetPassword => "set_password",
+        LedgerStep.Suspend => "suspend",
+        LedgerStep.SetProperties => "set_properties",
+        LedgerStep.AddToOrganizations => "add_to_organizations",
+        LedgerStep.AddIdentities => "add_identities",
+        _ => "import",
+    };
+
+    /// <summary>No answer, a timeout, 408 or 5xx: the request may or may not have been carried out.</summary>
+    private static bool IsAmbiguous(KindeApiException ex) => ex.StatusCode is null or 408 or >= 500;
+
+    private static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(StepBackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 2, 6)) * (0.5 + (Random.Shared.NextDouble() / 2)));
+
+    private static KindeIdentity? FirstOf(KindeUser user, string type) => user.Identities.FirstOrDefault(i => i.Type == type);
+
+    private static KindeNewUser NewUser(KindeUser user)
+    {
+        var email = FirstOf(user, KindeIdentityTypes.Email);
+        var phone = FirstOf(user, KindeIdentityTypes.Phone);
+        return new KindeNewUser(
+            GivenName: user.FirstName,
+            FamilyName: user.LastName,
+            Email: email?.Value,
+            EmailVerified: email?.IsVerified ?? false,
+            Phone: phone?.Value,
+            PhoneVerified: phone?.IsVerified ?? false,
+            Username: FirstOf(user, KindeIdentityTypes.Username)?.Value,
+            ProvidedId: user.Id);
+    }
+
+    private sealed class UserWork(KindeUser user, string key, LedgerUserState? state)
+    {
+        public KindeUser User { get; } = user;
+
+        public string Key { get; } = key;
+
+        public LedgerUserState? State { get; } = state;
+
+        public string? KindeId { get; set; }
+
+        public bool Existing { get; set; }
+
+        public bool PasswordSet { get; set; }
+
+        public bool NeedsMemberships { get; set; }
+
+        public string? FailReason { get; private set; }
+
+        public LedgerStep? FailedStep { get; private set; }
+
+        public void Fail(LedgerStep step, string reason)
+        {
+            FailedStep ??= step;
+            FailReason ??= reason;
+        }
+    }
+}
