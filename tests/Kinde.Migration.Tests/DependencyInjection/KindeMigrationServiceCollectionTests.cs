@@ -1,9 +1,12 @@
 using System.Text.Json.Nodes;
 using Kinde.Migration.Auth0;
+using Kinde.Migration.Importing;
 using Kinde.Migration.Joining;
+using Kinde.Migration.KindeApi;
 using Kinde.Migration.Mapping;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target;
+using Kinde.Migration.Testing.Emulator;
 using Kinde.Migration.Tests.Helpers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +35,53 @@ public sealed class KindeMigrationServiceCollectionTests
 
     [TearDown]
     public void TearDown() => _temp.Dispose();
+
+    [Test]
+    public async Task HostApp_SelectsTheKindeApiImporter_WithOptionsFromConfiguration()
+    {
+        await using var emulator = await KindeEmulator.StartAsync();
+        IConfiguration config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["KindeMigration:OutputDirectory"] = _dir,
+                ["KindeMigration:Kinde:Domain"] = emulator.BaseAddress.ToString(),
+                ["KindeMigration:Kinde:ClientId"] = emulator.Options.ClientId,
+                ["KindeMigration:Kinde:ClientSecret"] = emulator.Options.ClientSecret,
+                ["KindeMigration:Kinde:RequestsPerSecond"] = "0",
+                ["KindeMigration:Kinde:MaxConcurrency"] = "4",
+                ["KindeMigration:Kinde:ExistingUsers"] = "FillMissing",
+                ["KindeMigration:Kinde:LedgerPath"] = _temp.File("ledger.sqlite"),
+            })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddKindeMigration(config.GetSection(MigrationOptions.SectionName)).UseKindeApi(config.GetSection("KindeMigration:Kinde"));
+
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var api = provider.GetRequiredService<IOptions<KindeApiOptions>>().Value;
+        Assert.That((api.MaxConcurrency, api.RequestsPerSecond), Is.EqualTo((4, 0d)));
+        Assert.That(provider.GetRequiredService<IOptions<KindeApiImportOptions>>().Value.ExistingUsers, Is.EqualTo(ExistingUserPolicy.FillMissing));
+        Assert.That(provider.GetRequiredService<IKindeImporter>(), Is.InstanceOf<KindeApiImporter>());
+
+        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath, PasswordsPath);
+
+        Assert.That(report.ImporterCounters["imported"], Is.EqualTo(report.UsersAccepted));
+        Assert.That(emulator.State.Users, Has.Count.EqualTo(report.UsersAccepted));
+    }
+
+    [Test]
+    public void HostApp_KindeApiWithoutCredentials_FailsValidationNamingTheOption()
+    {
+        IConfiguration config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["KindeMigration:Kinde:Domain"] = "https://example.kinde.com" })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddKindeMigration().UseKindeApi(config.GetSection("KindeMigration:Kinde"));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<MigrationRunner>());
+
+        Assert.That(ex!.Message, Does.Contain("ClientId").And.Contain("ClientSecret"));
+    }
 
     [Test]
     public async Task HostApp_ConfigurationBoundOptions_CustomMapperWithItsOwnService_RunsTheSample()
