@@ -10,7 +10,7 @@ namespace Kinde.Migration.Benchmarks;
 
 /// <summary>
 /// <c>api --users N [--rate R] [--client-rate C] [--dir D]</c>: the Management API importer against the in-process
-/// emulator (loopback). Every user has a password hash and metadata naming one organization. Without <c>--rate</c> the
+/// emulator (loopback). Every user has a password hash and metadata naming one of 50 organizations. Without <c>--rate</c> the
 /// emulator is unlimited; with it the emulator answers 429 above R requests a second and the client limits itself to
 /// C (default R).
 /// </summary>
@@ -35,16 +35,16 @@ internal static class ApiRun
         }
 
         Directory.CreateDirectory(dir);
-        string usersPath = Path.Combine(dir, $"api-users-{users}.ndjson");
-        string hashesPath = Path.Combine(dir, $"api-hashes-{users}.ndjson");
+        string usersPath = Path.Combine(dir, $"api-users-{users}-org50.ndjson");
+        string hashesPath = Path.Combine(dir, $"api-hashes-{users}-org50.ndjson");
         if (!File.Exists(usersPath) || !File.Exists(hashesPath))
         {
-            var generator = new Auth0ExportGenerator(new Auth0ExportGeneratorOptions { Seed = 42, UserCount = users, DatabaseFraction = 1.0, MetadataFraction = 1.0 });
+            var generator = new Auth0ExportGenerator(new Auth0ExportGeneratorOptions { Seed = 42, UserCount = users, DatabaseFraction = 1.0, MetadataFraction = 1.0, OrganizationCount = 50 });
             await generator.WriteUsersNdjsonAsync(usersPath, gzip: false);
             await generator.WritePasswordHashesAsync(hashesPath, gzip: false);
         }
 
-        await using var emulator = await KindeEmulator.StartAsync(new KindeEmulatorOptions { RequestsPerSecond = rate });
+        await using var emulator = await KindeEmulator.StartAsync(new KindeEmulatorOptions { RequestsPerSecond = rate, RecordRequests = true });
         string output = Path.Combine(dir, "out-" + Guid.NewGuid().ToString("N")[..8]);
         var apiOptions = new KindeApiOptions
         {
@@ -74,6 +74,13 @@ internal static class ApiRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"users/s {imported / seconds:N0}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests {requests:N0} = {(double)requests / Math.Max(1, imported):F2} a user; 429s {throttled:N0} = {100.0 * throttled / Math.Max(1, requests):F2} %; retries {report.ImporterCounters["retries"]:N0}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"achieved rate {requests / seconds:N0} requests/s{(rate is { } r ? $" = {requests / seconds / r:F2} R (R = {r}/s)" : "")}"));
+        foreach (var operation in emulator.RecordedRequests
+            .GroupBy(r => r.Method + " " + string.Join('/', r.Path.Split('/').Select(p => p.StartsWith("kp_", StringComparison.Ordinal) || p.StartsWith("org_", StringComparison.Ordinal) ? "{id}" : p)))
+            .OrderByDescending(g => g.Count()))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {operation.Count(),9:N0}  {operation.Key}"));
+        }
+
         Directory.Delete(output, recursive: true);
         return 0;
     }

@@ -29,6 +29,7 @@ public sealed class Auth0ExportGenerator
     private readonly double _metadataFraction;
     private readonly double _blockedFraction;
     private readonly double? _databaseFraction;
+    private readonly int? _organizationCount;
     private readonly string _tenant;
 
     /// <summary>Initializes a new instance of the <see cref="Auth0ExportGenerator"/> class.</summary>
@@ -46,6 +47,11 @@ public sealed class Auth0ExportGenerator
         {
             ThrowIfNotFraction(databaseFraction, nameof(options.DatabaseFraction));
         }
+        if (options.OrganizationCount is { } organizations)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(organizations, 1, nameof(options.OrganizationCount));
+        }
+
         ArgumentException.ThrowIfNullOrEmpty(options.Tenant, nameof(options.Tenant));
         _seed = options.Seed;
         _userCount = options.UserCount;
@@ -53,6 +59,7 @@ public sealed class Auth0ExportGenerator
         _metadataFraction = options.MetadataFraction;
         _blockedFraction = options.BlockedFraction;
         _databaseFraction = options.DatabaseFraction;
+        _organizationCount = options.OrganizationCount;
         _tenant = options.Tenant;
     }
 
@@ -139,7 +146,7 @@ public sealed class Auth0ExportGenerator
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private UserFactory NewFactory() => new(_seed, _userCount, _passwordCoverage, _metadataFraction, _blockedFraction, _databaseFraction);
+    private UserFactory NewFactory() => new(_seed, _userCount, _passwordCoverage, _metadataFraction, _blockedFraction, _databaseFraction, _organizationCount);
 
     private async Task<GeneratedExportSummary> WriteFileAsync(string path, bool gzip, OutputKind kind, CancellationToken cancellationToken)
     {

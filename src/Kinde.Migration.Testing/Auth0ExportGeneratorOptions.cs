@@ -30,6 +30,11 @@ public sealed class Auth0ExportGeneratorOptions
     /// <value>The default value is <see langword="null"/>. Must be between 0 and 1 when set.</value>
     public double? DatabaseFraction { get; set; }
 
+    /// <summary>Gets or sets how many distinct organization ids (<c>app_metadata.org.id</c>) the users share, for runs
+    /// that import organizations; <see langword="null"/> gives nearly every user its own.</summary>
+    /// <value>The default value is <see langword="null"/>. Must be at least 1 when set.</value>
+    public int? OrganizationCount { get; set; }
+
     /// <summary>Gets or sets the Auth0 tenant name written to the password-hash export.</summary>
     /// <value>The default value is <c>acme-synthetic</c>.</value>
     public string Tenant { get; set; } = "acme-synthetic";

@@ -92,9 +92,12 @@ internal sealed class UserFactory
     private int _linkedSerial;
     private readonly double? _databaseFraction;
 
-    public UserFactory(int seed, int count, double coverage, double metadataFraction, double blockedFraction, double? databaseFraction = null)
+    private readonly int? _organizationCount;
+
+    public UserFactory(int seed, int count, double coverage, double metadataFraction, double blockedFraction, double? databaseFraction = null, int? organizationCount = null)
     {
         _databaseFraction = databaseFraction;
+        _organizationCount = organizationCount;
         _rng = new Random(seed);
         _hashRng = new Random(unchecked((seed * -1640531535) ^ 0x5BD1E995));
         _count = count;
@@ -193,7 +196,8 @@ internal sealed class UserFactory
         u.HasMetadata = true;
         u.Plan = Plans[rng.Next(Plans.Length)];
         u.Roles = RoleSets[rng.Next(RoleSets.Length)];
-        u.OrgId = "org_" + rng.Next(0x10000, 0xFFFFF).ToString("x", CultureInfo.InvariantCulture);
+        int org = rng.Next(0x10000, 0xFFFFF);
+        u.OrgId = "org_" + (_organizationCount is { } shared ? 0x10000 + (org % shared) : org).ToString("x", CultureInfo.InvariantCulture);
         u.Tier = rng.Next(1, 4);
         u.Theme = Themes[rng.Next(Themes.Length)];
         u.Locale = Locales[rng.Next(Locales.Length)];

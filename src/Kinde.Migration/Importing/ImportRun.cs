@@ -46,6 +46,19 @@ internal sealed class ImportRun(
         }
 
         await AddMembershipsAsync([.. work.Where(w => w.NeedsMemberships)], ct).ConfigureAwait(false);
+
+        // Outcomes are recorded together, in one transaction: only a create's start must be durable before its request
+        // (see CreateAsync); a lost outcome just means the step is done again (the others are idempotent) or settled by
+        // a lookup (create).
+        await ledger.ExecuteInTransactionAsync(
+            async token =>
+            {
+                foreach (var w in work)
+                {
+                    await w.RecordAsync(ledger, runId, token).ConfigureAwait(false);
+                }
+            },
+            ct).ConfigureAwait(false);
         foreach (var w in work)
         {
             Count(w);
@@ -96,7 +109,7 @@ internal sealed class ImportRun(
         {
             // A create begun earlier and never answered is how a user we created can be found without our knowing it.
             bool ours = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
-            await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, foundId, cancellationToken: ct).ConfigureAwait(false);
+            w.Record(LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, foundId);
             w.KindeId = foundId;
             w.Existing = !ours;
         }
@@ -110,7 +123,12 @@ internal sealed class ImportRun(
             return;
         }
 
-        await RecordOtherSourceIdsAsync(w, ct).ConfigureAwait(false);
+        foreach (string other in w.User.SourceUserIds.Skip(1))
+        {
+            // A merged user has several Auth0 ids: each maps to the one Kinde user in the id map.
+            w.RecordKindeId(other);
+        }
+
         if (w.Existing && options.ExistingUsers == ExistingUserPolicy.Skip)
         {
             return;
@@ -143,14 +161,17 @@ internal sealed class ImportRun(
             await StepAsync(w, LedgerStep.SetProperties, retry: true, token => api.SetPropertiesAsync(w.KindeId!, properties, token), ct).ConfigureAwait(false);
         }
 
-        w.NeedsMemberships = w.User.Organizations.Count > 0 && w.State?.StatusOf(LedgerStep.AddToOrganizations) != LedgerStepStatus.Done;
+        w.NeedsMemberships = w.User.Organizations.Any(m => !ReferenceEquals(m, w.JoinedOnCreate))
+            && w.State?.StatusOf(LedgerStep.AddToOrganizations) != LedgerStepStatus.Done;
     }
 
     /// <summary>Creates the user. After an attempt without a clear answer the user is looked up again, and only created
     /// again if Kinde does not have it.</summary>
     private async Task<bool> CreateAsync(UserWork w, CancellationToken ct)
     {
-        var request = NewUser(w.User);
+        // A membership without roles or permissions rides on the create request: one request less per user.
+        var joinOnCreate = w.User.Organizations.FirstOrDefault(m => m.Roles.Count == 0 && m.Permissions.Count == 0);
+        var request = NewUser(w.User, joinOnCreate is null ? null : preflight.OrganizationCodes[joinOnCreate.ExternalId]);
         bool mayExistFromUs = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
         string? lastError = null;
         for (int attempt = 1; attempt <= options.MaxCreateAttempts; attempt++)
@@ -160,20 +181,17 @@ internal sealed class ImportRun(
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
                 if (await UserLookup.FindAsync(api, w.User, ct).ConfigureAwait(false) is { } createdBefore)
                 {
-                    await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, LedgerStepStatus.Done, createdBefore, cancellationToken: ct).ConfigureAwait(false);
-                    w.KindeId = createdBefore;
+                    Created(createdBefore, ours: true);
                     return true;
                 }
             }
 
+            // Durable before the request: a create interrupted from here on is settled by a lookup, never repeated blindly.
             await ledger.BeginStepAsync(runId, w.Key, LedgerStep.Create, ct).ConfigureAwait(false);
             try
             {
                 var created = await api.CreateUserAsync(request, ct).ConfigureAwait(false);
-                bool ours = created.Created || mayExistFromUs;
-                await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, created.Id, cancellationToken: ct).ConfigureAwait(false);
-                w.KindeId = created.Id;
-                w.Existing = !ours;
+                Created(created.Id, created.Created || mayExistFromUs);
                 return true;
             }
             catch (KindeApiException ex) when (IsAmbiguous(ex))
@@ -189,14 +207,12 @@ internal sealed class ImportRun(
                 string? existing = ex.StatusCode is 400 or 409 ? await UserLookup.FindAsync(api, w.User, ct).ConfigureAwait(false) : null;
                 if (existing is null)
                 {
-                    await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, LedgerStepStatus.Failed, error: ex.Message, cancellationToken: ct).ConfigureAwait(false);
+                    w.Record(LedgerStep.Create, LedgerStepStatus.Failed, error: ex.Message);
                     w.Fail(LedgerStep.Create, ex.Message);
                     return false;
                 }
 
-                await ledger.CompleteStepAsync(runId, w.Key, LedgerStep.Create, mayExistFromUs ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, existing, cancellationToken: ct).ConfigureAwait(false);
-                w.KindeId = existing;
-                w.Existing = !mayExistFromUs;
+                Created(existing, mayExistFromUs);
                 return true;
             }
         }
@@ -204,14 +220,20 @@ internal sealed class ImportRun(
         // Still unknown after every attempt: left pending, so the next run looks the user up before anything else.
         w.Fail(LedgerStep.Create, $"creating the user did not get a clear answer after {options.MaxCreateAttempts} attempts (last: {lastError}); re-run to resolve");
         return false;
-    }
 
-    /// <summary>A merged user has several Auth0 ids: each maps to the one Kinde user in the id map.</summary>
-    private async Task RecordOtherSourceIdsAsync(UserWork w, CancellationToken ct)
-    {
-        foreach (string other in w.User.SourceUserIds.Skip(1))
+        void Created(string kindeId, bool ours)
         {
-            await ledger.SetKindeIdAsync(runId, other, w.KindeId!, createdByRun: false, ct).ConfigureAwait(false);
+            w.Record(LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, kindeId);
+            w.KindeId = kindeId;
+            w.Existing = !ours;
+            if (ours && joinOnCreate is not null)
+            {
+                w.JoinedOnCreate = joinOnCreate;
+                if (w.User.Organizations.Count == 1)
+                {
+                    w.Record(LedgerStep.AddToOrganizations, LedgerStepStatus.Done);
+                }
+            }
         }
     }
 
@@ -233,8 +255,11 @@ internal sealed class ImportRun(
             }
         }
 
-        if (extra.Count > 0)
+        if (extra.Count > 0 && w.State?.StatusOf(LedgerStep.AddIdentities) is not (LedgerStepStatus.Done or LedgerStepStatus.Skipped))
         {
+            // Not idempotent (a second add is refused), so begun durably: a refusal after an interrupted or unanswered
+            // add means Kinde has the identity already.
+            await ledger.BeginStepAsync(runId, w.Key, LedgerStep.AddIdentities, ct).ConfigureAwait(false);
             int sends = 0;
             await StepAsync(w, LedgerStep.AddIdentities, retry: true, async token =>
             {
@@ -261,13 +286,8 @@ internal sealed class ImportRun(
             return;
         }
 
-        foreach (var w in users)
-        {
-            await ledger.BeginStepAsync(runId, w.Key, LedgerStep.AddToOrganizations, ct).ConfigureAwait(false);
-        }
-
         var byOrganization = users
-            .SelectMany(w => w.User.Organizations.Select(m => (User: w, Membership: m)))
+            .SelectMany(w => w.User.Organizations.Where(m => !ReferenceEquals(m, w.JoinedOnCreate)).Select(m => (User: w, Membership: m)))
             .GroupBy(x => preflight.OrganizationCodes[x.Membership.ExternalId], StringComparer.Ordinal);
         var failed = new HashSet<UserWork>();
         foreach (var group in byOrganization)
@@ -288,12 +308,12 @@ internal sealed class ImportRun(
         foreach (var w in users)
         {
             bool ok = !failed.Contains(w);
-            await ledger.CompleteStepAsync(
-                runId, w.Key, LedgerStep.AddToOrganizations, ok ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: ok ? null : "adding to an organization failed", cancellationToken: ct).ConfigureAwait(false);
+            w.Record(LedgerStep.AddToOrganizations, ok ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: ok ? null : "adding to an organization failed");
         }
     }
 
-    /// <summary>Runs a step unless the ledger has it done: pending before the request, done or failed after.</summary>
+    /// <summary>Runs an idempotent step unless the ledger has it done; its outcome is recorded with the batch (a step
+    /// interrupted before that is simply done again).</summary>
     private async Task<bool> StepAsync(UserWork w, LedgerStep step, bool retry, Func<CancellationToken, Task> call, CancellationToken ct)
     {
         if (w.State?.StatusOf(step) is LedgerStepStatus.Done or LedgerStepStatus.Skipped)
@@ -301,9 +321,8 @@ internal sealed class ImportRun(
             return true;
         }
 
-        await ledger.BeginStepAsync(runId, w.Key, step, ct).ConfigureAwait(false);
         string? error = await SendWithRetriesAsync(call, retry, ct).ConfigureAwait(false);
-        await ledger.CompleteStepAsync(runId, w.Key, step, error is null ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: error, cancellationToken: ct).ConfigureAwait(false);
+        w.Record(step, error is null ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: error);
         if (error is not null)
         {
             w.Fail(step, error);
@@ -391,7 +410,7 @@ internal sealed class ImportRun(
 
     private static KindeIdentity? FirstOf(KindeUser user, string type) => user.Identities.FirstOrDefault(i => i.Type == type);
 
-    private static KindeNewUser NewUser(KindeUser user)
+    private static KindeNewUser NewUser(KindeUser user, string? organizationCode)
     {
         var email = FirstOf(user, KindeIdentityTypes.Email);
         var phone = FirstOf(user, KindeIdentityTypes.Phone);
@@ -403,7 +422,8 @@ internal sealed class ImportRun(
             Phone: phone?.Value,
             PhoneVerified: phone?.IsVerified ?? false,
             Username: FirstOf(user, KindeIdentityTypes.Username)?.Value,
-            ProvidedId: user.Id);
+            ProvidedId: user.Id,
+            OrganizationCode: organizationCode);
     }
 
     private sealed class UserWork(KindeUser user, string key, LedgerUserState? state)
@@ -422,9 +442,34 @@ internal sealed class ImportRun(
 
         public bool NeedsMemberships { get; set; }
 
+        /// <summary>The membership sent with the create request, if any.</summary>
+        public KindeOrganizationMembership? JoinedOnCreate { get; set; }
+
+        private List<(LedgerStep Step, LedgerStepStatus Status, string? KindeId, string? Error)> Outcomes { get; } = [];
+
+        private List<string> OtherSourceIds { get; } = [];
+
         public string? FailReason { get; private set; }
 
         public LedgerStep? FailedStep { get; private set; }
+
+        public void Record(LedgerStep step, LedgerStepStatus status, string? kindeId = null, string? error = null) =>
+            Outcomes.Add((step, status, kindeId, error));
+
+        public void RecordKindeId(string otherSourceId) => OtherSourceIds.Add(otherSourceId);
+
+        public async Task RecordAsync(MigrationLedger ledger, string runId, CancellationToken ct)
+        {
+            foreach (var (step, status, kindeId, error) in Outcomes)
+            {
+                await ledger.CompleteStepAsync(runId, Key, step, status, kindeId, error, ct).ConfigureAwait(false);
+            }
+
+            foreach (string other in OtherSourceIds)
+            {
+                await ledger.SetKindeIdAsync(runId, other, KindeId!, createdByRun: false, ct).ConfigureAwait(false);
+            }
+        }
 
         public void Fail(LedgerStep step, string reason)
         {
