@@ -10,7 +10,14 @@ namespace Kinde.Migration.Importing;
 /// <summary>One import run of <see cref="KindeApiImporter"/>: the per-user steps, recorded in the ledger, and the
 /// counters. Batches run concurrently; one batch's users are processed one after another.</summary>
 internal sealed class ImportRun(
-    IKindeApi api, MigrationLedger ledger, string runId, PreflightResult preflight, KindeApiImportOptions options, MigrationMode mode, ILogger logger)
+    IKindeApi api,
+    MigrationLedger ledger,
+    string runId,
+    PreflightResult preflight,
+    KindeApiImportOptions options,
+    MigrationMode mode,
+    ILogger logger,
+    IProgress<MigrationProgress>? progress)
 {
     private static readonly TimeSpan StepBackoffBase = TimeSpan.FromMilliseconds(100);
 
@@ -21,6 +28,7 @@ internal sealed class ImportRun(
     private long _filledExisting;
     private long _failed;
     private long _passwordsSet;
+    private long _processed;
 
     private bool SetsPasswords => mode is MigrationMode.WithPasswords or MigrationMode.PasswordsOnly;
 
@@ -63,6 +71,9 @@ internal sealed class ImportRun(
         {
             Count(w);
         }
+
+        long processed = Interlocked.Add(ref _processed, work.Count);
+        progress?.Report(new MigrationProgress("importing", processed, Interlocked.Read(ref _imported), Interlocked.Read(ref _failed)));
     }
 
     public void CopyTo(KindeImportResult result)

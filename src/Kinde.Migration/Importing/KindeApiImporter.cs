@@ -98,7 +98,7 @@ public sealed class KindeApiImporter : IKindeImporter, IDisposable
             RunId = await ContinueOrStartRunAsync(ledger, cancellationToken).ConfigureAwait(false);
             ImportLog.ImportStarted(_logger, RunId, spool.Count, ledgerPath);
 
-            var run = new ImportRun(_api, ledger, RunId, preflight, _options, context.Mode, _logger);
+            var run = new ImportRun(_api, ledger, RunId, preflight, _options, context.Mode, _logger, context.Progress);
             await Parallel.ForEachAsync(
                 spool.ReadBatchesAsync(_options.BatchSize, cancellationToken),
                 new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },

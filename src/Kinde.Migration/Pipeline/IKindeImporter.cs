@@ -17,7 +17,12 @@ public interface IKindeImporter
 /// <summary>What an importer needs to know about the run.</summary>
 /// <param name="Mode">The migration approach.</param>
 /// <param name="OutputDirectory">Where the run writes its files.</param>
-public sealed record KindeImportContext(MigrationMode Mode, string OutputDirectory);
+public sealed record KindeImportContext(MigrationMode Mode, string OutputDirectory)
+{
+    /// <summary>Gets where an importer that works after reading (the Kinde API importer) reports its own progress
+    /// (phase <c>importing</c>: users processed, imported, failed).</summary>
+    public IProgress<MigrationProgress>? Progress { get; init; }
+}
 
 /// <summary>What an importer did.</summary>
 public sealed class KindeImportResult

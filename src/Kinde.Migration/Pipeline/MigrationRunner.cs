@@ -242,7 +242,7 @@ public class MigrationRunner
 
             Task read = Task.Run(() => ReadAsync(usersPath, records, cts.Token), cts.Token);
             Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
-            Task<KindeImportResult> import = runner._importer.ImportAsync(accepted.ReadAllAsync(cts.Token), new KindeImportContext(runner._options.Mode, output), cts.Token);
+            Task<KindeImportResult> import = runner._importer.ImportAsync(accepted.ReadAllAsync(cts.Token), new KindeImportContext(runner._options.Mode, output) { Progress = progress }, cts.Token);
             try
             {
                 await Task.WhenAll(read, map, import).ConfigureAwait(false);

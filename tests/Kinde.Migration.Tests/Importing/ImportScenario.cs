@@ -82,6 +82,7 @@ internal sealed class ImportScenario : IDisposable
         Action<KindeApiImportOptions>? configure = null,
         Action<KindeApiOptions>? configureApi = null,
         bool dryRun = false,
+        IProgress<MigrationProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var options = new KindeApiImportOptions { LedgerPath = LedgerPath, RunDescription = "test " + mode };
@@ -97,7 +98,7 @@ internal sealed class ImportScenario : IDisposable
             })
             .UseImporter(importer)
             .Build();
-        var report = await runner.RunAsync(UsersPath, PasswordsPath, cancellationToken: cancellationToken);
+        var report = await runner.RunAsync(UsersPath, PasswordsPath, progress, cancellationToken);
         return (report, importer.RunId);
     }
 

@@ -6,6 +6,7 @@ using Kinde.Migration.Ledger;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Testing.Emulator;
 using Kinde.Migration.Tests.Contract;
+using Kinde.Migration.Tests.Helpers;
 
 namespace Kinde.Migration.Tests.Importing;
 
@@ -91,6 +92,30 @@ public sealed class KindeApiImporterTests
         Assert.That(report.ImporterCounters["failed"], Is.Zero);
         Assert.That(report.ImporterCounters["retries"], Is.GreaterThan(0), "faults were injected, so requests were resent");
         KindeStateAssert.HoldsExactly(emulator, scenario.Expected, withPasswords: true);
+    }
+
+    [Test]
+    public async Task Migrate_WithShortLivedTokens_RenewsThem_AndReportsProgress()
+    {
+        using var scenario = await ImportScenario.CreateAsync(300);
+        await using var emulator = await KindeEmulator.StartAsync(new() { TokenLifetime = TimeSpan.FromMilliseconds(400), Latency = TimeSpan.FromMilliseconds(3) });
+        var phases = new List<MigrationProgress>();
+        var progress = new SynchronousProgress<MigrationProgress>(p =>
+        {
+            lock (phases)
+            {
+                phases.Add(p);
+            }
+        });
+
+        var (report, _) = await scenario.MigrateAsync(emulator, progress: progress);
+
+        Assert.That(report.ImporterCounters["failed"], Is.Zero);
+        Assert.That(emulator.State.TokensIssued, Is.GreaterThan(1), "the run outlived its first token");
+        KindeStateAssert.HoldsExactly(emulator, scenario.Expected, withPasswords: true);
+        var importing = phases.Where(p => p.Phase == "importing").ToList();
+        Assert.That(importing, Is.Not.Empty);
+        Assert.That(importing.Max(p => p.RecordsRead), Is.EqualTo(scenario.Expected.Count));
     }
 
     [Test]

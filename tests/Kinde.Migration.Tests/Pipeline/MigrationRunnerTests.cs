@@ -236,9 +236,4 @@ public class MigrationRunnerTests
 
         return list;
     }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
