@@ -91,8 +91,12 @@ internal static class MigrateCommand
         var ledger = new Option<string?>("--ledger") { Description = "The ledger file (default: ledger.sqlite in --out). Re-running with the same ledger resumes." };
         var mode = new Option<string>("--mode") { Description = "The migration approach.", DefaultValueFactory = _ => "with-passwords" };
         mode.AcceptOnlyFromAmong(Modes);
-        var existing = new Option<string>("--existing-users") { Description = "Users already in Kinde: skip (untouched) or fill-missing (password, properties, memberships).", DefaultValueFactory = _ => "skip" };
-        existing.AcceptOnlyFromAmong("skip", "fill-missing");
+        var existing = new Option<string>("--existing-users")
+        {
+            Description = "Users already in Kinde: skip (untouched), fill-missing (password, properties, memberships) or update (fill-missing and the names).",
+            DefaultValueFactory = _ => "skip",
+        };
+        existing.AcceptOnlyFromAmong("skip", "fill-missing", "update");
         var noCreate = new Option<bool>("--no-create-missing") { Description = "Stop (before touching any user) if Kinde lacks organizations, roles, permissions or properties, instead of creating them." };
         var rate = new Option<double?>("--requests-per-second") { Description = "Client-side request rate limit (0 = none)." };
         var config = new Option<string?>("--config") { Description = "A JSON settings file: KindeMigration (mapping, validation) and KindeMigration:Kinde (Domain, ClientId, ClientSecret, rate, policies)." };
@@ -138,7 +142,12 @@ internal static class MigrateCommand
                 services.PostConfigure<KindeApiImportOptions>(o =>
                 {
                     o.LedgerPath = parse.GetValue(ledger) ?? o.LedgerPath;
-                    o.ExistingUsers = parse.GetValue(existing) == "fill-missing" ? ExistingUserPolicy.FillMissing : ExistingUserPolicy.Skip;
+                    o.ExistingUsers = parse.GetValue(existing) switch
+                    {
+                        "fill-missing" => ExistingUserPolicy.FillMissing,
+                        "update" => ExistingUserPolicy.Update,
+                        _ => ExistingUserPolicy.Skip,
+                    };
                     o.CreateMissingDefinitions &= !parse.GetValue(noCreate);
 
                     // Same command, same inputs → same run in the ledger (resume). Names only: no secret, no path.

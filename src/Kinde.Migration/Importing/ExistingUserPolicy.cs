@@ -11,4 +11,7 @@ public enum ExistingUserPolicy
     /// <summary>Keep its profile and identities, but carry out the migration's other steps for it: password, suspension,
     /// properties, organization memberships.</summary>
     FillMissing,
+
+    /// <summary>As <see cref="FillMissing"/>, and also update its profile (given and family names) from Auth0.</summary>
+    Update,
 }

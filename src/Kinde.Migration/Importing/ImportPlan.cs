@@ -45,9 +45,10 @@ internal static class ImportPlan
                         (null, _, _) => "create",
                         (_, MigrationMode.PasswordsOnly, _) => "set_password",
                         (_, _, ExistingUserPolicy.Skip) => "skip_existing",
+                        (_, _, ExistingUserPolicy.Update) => "update_existing",
                         _ => "fill_existing",
                     };
-                    bool setsPassword = user.Password is not null && action is "create" or "fill_existing" or "set_password"
+                    bool setsPassword = user.Password is not null && action is "create" or "fill_existing" or "update_existing" or "set_password"
                         && context.Mode is MigrationMode.WithPasswords or MigrationMode.PasswordsOnly;
                     create += action == "create" ? 1 : 0;
                     existing += kindeId is null ? 0 : 1;

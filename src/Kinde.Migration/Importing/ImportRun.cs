@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Kinde.Migration.KindeApi;
 using Kinde.Migration.Ledger;
+using Kinde.Migration.Ledger.Internal;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ internal sealed class ImportRun(
     private long _imported;
     private long _skippedExisting;
     private long _filledExisting;
+    private long _updatedExisting;
     private long _failed;
     private long _passwordsSet;
     private long _processed;
@@ -81,6 +83,7 @@ internal sealed class ImportRun(
         result.Counters["imported"] = Interlocked.Read(ref _imported);
         result.Counters["skipped_existing"] = Interlocked.Read(ref _skippedExisting);
         result.Counters["filled_existing"] = Interlocked.Read(ref _filledExisting);
+        result.Counters["updated_existing"] = Interlocked.Read(ref _updatedExisting);
         result.Counters["failed"] = Interlocked.Read(ref _failed);
         result.Counters["passwords_set"] = Interlocked.Read(ref _passwordsSet);
         foreach (var (code, count) in _warnings)
@@ -148,6 +151,12 @@ internal sealed class ImportRun(
         if (mode != MigrationMode.PasswordsOnly)
         {
             await AddIdentitiesAsync(w, ct).ConfigureAwait(false);
+        }
+
+        if (w.Existing && options.ExistingUsers == ExistingUserPolicy.Update && mode != MigrationMode.PasswordsOnly
+            && (w.User.FirstName is not null || w.User.LastName is not null))
+        {
+            await StepAsync(w, LedgerStep.UpdateProfile, retry: true, token => api.UpdateProfileAsync(w.KindeId!, w.User.FirstName, w.User.LastName, token), ct).ConfigureAwait(false);
         }
 
         if (SetsPasswords && w.User.Password is { } password)
@@ -378,7 +387,7 @@ internal sealed class ImportRun(
             api.Metrics.UserProcessed(KindeApiMetrics.Failed);
             foreach (string id in w.User.SourceUserIds.DefaultIfEmpty(w.Key))
             {
-                _failures[id] = $"{LedgerStepName(w.FailedStep)}: {reason}";
+                _failures[id] = $"{(w.FailedStep is { } step ? LedgerSql.StepName(step) : "import")}: {reason}";
             }
         }
         else if (!w.Existing)
@@ -394,6 +403,10 @@ internal sealed class ImportRun(
             Interlocked.Increment(ref _skippedExisting);
             api.Metrics.UserProcessed(KindeApiMetrics.SkippedExisting);
         }
+        else if (options.ExistingUsers == ExistingUserPolicy.Update)
+        {
+            Interlocked.Increment(ref _updatedExisting);
+        }
         else
         {
             Interlocked.Increment(ref _filledExisting);
@@ -401,17 +414,6 @@ internal sealed class ImportRun(
     }
 
     private void Warn(string code) => _warnings.AddOrUpdate(code, 1, (_, n) => n + 1);
-
-    private static string LedgerStepName(LedgerStep? step) => step switch
-    {
-        LedgerStep.Create => "create",
-        LedgerStep.SetPassword => "set_password",
-        LedgerStep.Suspend => "suspend",
-        LedgerStep.SetProperties => "set_properties",
-        LedgerStep.AddToOrganizations => "add_to_organizations",
-        LedgerStep.AddIdentities => "add_identities",
-        _ => "import",
-    };
 
     /// <summary>No answer, a timeout, 408 or 5xx: the request may or may not have been carried out.</summary>
     private static bool IsAmbiguous(KindeApiException ex) => ex.StatusCode is null or 408 or >= 500;

@@ -24,7 +24,7 @@ namespace Kinde.Migration.Importing;
 /// <para><b>Existing users.</b> A user Kinde already had before our runs is left untouched and counted
 /// <c>skipped_existing</c>, unless <see cref="KindeApiImportOptions.ExistingUsers"/> says otherwise.</para>
 /// <para><b>Outputs</b> (in the run's output directory): <c>idmap.csv</c> (<c>auth0_user_id,kinde_user_id</c>) and
-/// the ledger; counters <c>imported</c>, <c>skipped_existing</c>, <c>filled_existing</c>, <c>failed</c>,
+/// the ledger; counters <c>imported</c>, <c>skipped_existing</c>, <c>filled_existing</c>, <c>updated_existing</c>, <c>failed</c>,
 /// <c>passwords_set</c>, <c>requests</c>, <c>throttled_429</c>, <c>retries</c>; the users that failed, with their
 /// reasons, in <see cref="KindeImportResult.FailedUsers"/> (the runner writes their source records to
 /// <c>failed.ndjson</c>).</para>

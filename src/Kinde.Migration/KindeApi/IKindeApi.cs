@@ -33,6 +33,9 @@ internal interface IKindeApi
     /// <summary>Updates a user (<c>PATCH /api/v1/user?id=</c>; not retried).</summary>
     Task UpdateUserAsync(string userId, bool? isSuspended, CancellationToken ct = default);
 
+    /// <summary>Updates a user's given and family names (<c>PATCH /api/v1/user?id=</c>).</summary>
+    Task UpdateProfileAsync(string userId, string? givenName, string? familyName, CancellationToken ct = default);
+
     /// <summary>Sets property values (<c>PATCH /api/v1/users/{id}/properties</c>; not retried).</summary>
     Task SetPropertiesAsync(string userId, IReadOnlyDictionary<string, string> properties, CancellationToken ct = default);
 

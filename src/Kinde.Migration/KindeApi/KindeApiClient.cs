@@ -198,6 +198,23 @@ internal sealed class KindeApiClient : IKindeApi, IDisposable
         await SendAsync(request, Operation, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Updates a user's profile names with <c>PATCH /api/v1/user?id=</c> (only the names given are sent). Not
+    /// retried on a transient failure (only after a 429).</summary>
+    /// <param name="userId">The Kinde user id.</param>
+    /// <param name="givenName">The new given name, or <see langword="null"/> to leave it.</param>
+    /// <param name="familyName">The new family name, or <see langword="null"/> to leave it.</param>
+    /// <param name="ct">A token that cancels the call.</param>
+    /// <returns>A task that completes when Kinde accepted the update.</returns>
+    public async Task UpdateProfileAsync(string userId, string? givenName, string? familyName, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        const string Operation = "PATCH /api/v1/user";
+        using var request = Request(
+            HttpMethod.Patch, "api/v1/user?id=" + Uri.EscapeDataString(userId), Operation, new KindeUpdateProfileRequest(givenName, familyName),
+            KindeApiJsonContext.Default.KindeUpdateProfileRequest);
+        await SendAsync(request, Operation, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Sets property values with <c>PATCH /api/v1/users/{user_id}/properties</c>. The properties must already
     /// be defined in Kinde. Not retried on a transient failure (only after a 429).</summary>
     /// <param name="userId">The Kinde user id.</param>

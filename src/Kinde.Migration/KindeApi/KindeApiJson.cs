@@ -12,6 +12,7 @@ namespace Kinde.Migration.KindeApi;
 [JsonSerializable(typeof(KindeCreateUserResponse))]
 [JsonSerializable(typeof(KindeSetPasswordRequest))]
 [JsonSerializable(typeof(KindeUpdateUserRequest))]
+[JsonSerializable(typeof(KindeUpdateProfileRequest))]
 [JsonSerializable(typeof(KindeSetPropertiesRequest))]
 [JsonSerializable(typeof(KindeAddIdentityRequest))]
 [JsonSerializable(typeof(KindeAddIdentityResponse))]
@@ -67,6 +68,9 @@ internal sealed record KindeSetPasswordRequest(
 
 /// <summary>The body of <c>PATCH /api/v1/user?id=</c>.</summary>
 internal sealed record KindeUpdateUserRequest(bool? IsSuspended);
+
+/// <summary>The body of <c>PATCH /api/v1/user?id=</c> when the profile names are updated.</summary>
+internal sealed record KindeUpdateProfileRequest(string? GivenName, string? FamilyName);
 
 /// <summary>The body of <c>PATCH /api/v1/users/{id}/properties</c>.</summary>
 internal sealed record KindeSetPropertiesRequest(IReadOnlyDictionary<string, string> Properties);

@@ -21,4 +21,7 @@ public enum LedgerStep
     /// <summary>Add the identities the create call cannot carry (a second email, a social identity with a configured
     /// connection).</summary>
     AddIdentities,
+
+    /// <summary>Update the profile (names) of a user that was already in Kinde (<see cref="Importing.ExistingUserPolicy.Update"/>).</summary>
+    UpdateProfile,
 }

@@ -30,6 +30,7 @@ public sealed class ClientContractTests
         await client.SetPasswordAsync(bare.Id, new KindePasswordRequest("aGFzaA==", "sha256", Salt: "c2FsdA==", SaltPosition: "suffix"));
         await client.UpdateUserAsync(full.Id, isSuspended: true);
         await client.UpdateUserAsync(bare.Id, isSuspended: null);
+        await client.UpdateProfileAsync(full.Id, "Lee", "Liu");
         await client.SetPropertiesAsync(full.Id, new Dictionary<string, string> { ["theme"] = "dark" });
 
         Assert.That(found.Select(u => u.Id), Is.EquivalentTo(new[] { full.Id, bare.Id }));

@@ -151,7 +151,7 @@ public sealed class KindeApiImporterTests
     {
         using var scenario = await ImportScenario.CreateAsync(60);
         await using var emulator = await KindeEmulator.StartAsync();
-        var target = scenario.Expected.First(u => u.Email is not null && u.Password is not null && u.Identities.Count == 1);
+        var target = scenario.Expected.First(u => u.Email is not null && u.Password is not null && u.Identities.Count == 1 && u.FirstName is not null);
         string existingId = await CreateUserAsync(emulator, target.Email!);
 
         var (report, _) = await scenario.MigrateAsync(emulator);
@@ -167,6 +167,14 @@ public sealed class KindeApiImporterTests
 
         Assert.That(filled.ImporterCounters["filled_existing"], Is.EqualTo(1));
         Assert.That(emulator.State.FindUser(existingId)!.Password?.HashFingerprint, Is.EqualTo(EmulatedPassword.Fingerprint(target.Password!.HashedPassword)));
+        Assert.That(emulator.State.FindUser(existingId)!.FirstName, Is.Null, "fill-missing keeps the profile");
+
+        var (updated, _) = await scenario.MigrateAsync(emulator, configure: o => (o.ExistingUsers, o.RunDescription) = (ExistingUserPolicy.Update, "update"));
+
+        Assert.That(updated.ImporterCounters["updated_existing"], Is.EqualTo(1));
+        Assert.That(emulator.State.FindUser(existingId)!.FirstName, Is.EqualTo(target.FirstName));
+        Assert.That(emulator.State.FindUser(existingId)!.LastName, Is.EqualTo(target.LastName));
+        Assert.That(emulator.State.Users, Has.Count.EqualTo(scenario.Expected.Count));
     }
 
     [Test]

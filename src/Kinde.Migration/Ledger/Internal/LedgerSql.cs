@@ -34,7 +34,7 @@ internal static class LedgerSql
         CREATE INDEX IF NOT EXISTS ix_users_kinde_user_id ON users(kinde_user_id) WHERE kinde_user_id IS NOT NULL;
         CREATE TABLE IF NOT EXISTS steps (
             auth0_user_id TEXT    NOT NULL REFERENCES users(auth0_user_id),
-            step          TEXT    NOT NULL CHECK (step IN ('create', 'set_password', 'suspend', 'set_properties', 'add_to_organizations', 'add_identities')),
+            step          TEXT    NOT NULL CHECK (step IN ('create', 'set_password', 'suspend', 'set_properties', 'add_to_organizations', 'add_identities', 'update_profile')),
             status        TEXT    NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'skipped')),
             run_id        TEXT    NOT NULL REFERENCES runs(run_id),
             attempts      INTEGER NOT NULL,
@@ -141,6 +141,7 @@ internal static class LedgerSql
         LedgerStep.SetProperties => "set_properties",
         LedgerStep.AddToOrganizations => "add_to_organizations",
         LedgerStep.AddIdentities => "add_identities",
+        LedgerStep.UpdateProfile => "update_profile",
         _ => throw new ArgumentOutOfRangeException(nameof(step), step, "Unknown ledger step."),
     };
 
@@ -152,6 +153,7 @@ internal static class LedgerSql
         "set_properties" => LedgerStep.SetProperties,
         "add_to_organizations" => LedgerStep.AddToOrganizations,
         "add_identities" => LedgerStep.AddIdentities,
+        "update_profile" => LedgerStep.UpdateProfile,
         _ => throw new InvalidDataException("The ledger holds an unknown step name."),
     };
 
