@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target.Files;
 using Microsoft.Extensions.Configuration;
@@ -65,26 +64,11 @@ internal static class ConvertCommand
                 await WriteSummaryAsync(stdout, report).ConfigureAwait(false);
                 return Program.Success;
             }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                bar.Finish();
-                await stderr.WriteLineAsync($"error: input file not found: {(ex as FileNotFoundException)?.FileName ?? ex.Message}").ConfigureAwait(false);
-            }
-            catch (ExportFormatException ex)
-            {
-                bar.Finish();
-                await stderr.WriteLineAsync("error: an input cannot be read: " + ex.Message).ConfigureAwait(false);
-            }
-            catch (IOException ex)
+            catch (Exception ex) when (RunErrors.IsInputOrOutputError(ex))
             {
                 bar.Finish();
                 string hint = ex.Message.Contains("already exists", StringComparison.Ordinal) ? " (--overwrite replaces an earlier convert's files)" : "";
-                await stderr.WriteLineAsync("error: " + ex.Message + hint).ConfigureAwait(false);
-            }
-            catch (UnauthorizedAccessException ex)
-            {
-                bar.Finish();
-                await stderr.WriteLineAsync("error: permission denied: " + ex.Message).ConfigureAwait(false);
+                await RunErrors.WriteAsync(ex, stderr, hint).ConfigureAwait(false);
             }
 
             return Program.Failure;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.ComponentModel.DataAnnotations;
-using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Importing;
 using Kinde.Migration.KindeApi;
 using Kinde.Migration.Pipeline;
@@ -195,20 +194,10 @@ internal static class MigrateCommand
                     bar.Finish();
                     await ReportSettingsErrorAsync(ex, stderr).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                catch (Exception ex) when (RunErrors.IsInputOrOutputError(ex))
                 {
                     bar.Finish();
-                    await stderr.WriteLineAsync($"error: input file not found: {(ex as FileNotFoundException)?.FileName ?? ex.Message}").ConfigureAwait(false);
-                }
-                catch (ExportFormatException ex)
-                {
-                    bar.Finish();
-                    await stderr.WriteLineAsync("error: an input cannot be read: " + ex.Message).ConfigureAwait(false);
-                }
-                catch (IOException ex)
-                {
-                    bar.Finish();
-                    await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                    await RunErrors.WriteAsync(ex, stderr).ConfigureAwait(false);
                 }
             }
 
