@@ -153,6 +153,27 @@ public sealed class ReviewFindingsTests
         Assert.That(emulator.State.Users, Is.Empty, "undo leaves a user the run created");
     }
 
+    /// <summary>Kinde finds a user by any of its email identities but lists only its first email; the lookup keys the
+    /// answer by that first email, so a user already in Kinde with our email as a second identity is not recognised:
+    /// the create is refused (409), the re-check misses it again, and the user fails on every run instead of being
+    /// counted skipped_existing.</summary>
+    [Test]
+    public async Task Review_ExistingUserHoldingTheEmailAsASecondIdentity_IsRecognisedAsExisting()
+    {
+        using var dir = new TempDirectory();
+        await using var emulator = await KindeEmulator.StartAsync();
+        string existingId = await CreateUserAsync(emulator, "primary@example.com");
+        using (var client = KindeApiClient.Create(ImportScenario.ApiOptions(emulator), TimeProvider.System))
+        {
+            await client.AddIdentityAsync(existingId, new KindeNewIdentity(KindeIdentityTypes.Email, "second@example.com"));
+        }
+
+        var result = await ImportAsync(emulator, dir, [User("auth0|second", "second@example.com")]);
+
+        Assert.That(result.FailedUsers, Is.Empty);
+        Assert.That(result.Counters["skipped_existing"], Is.EqualTo(1));
+    }
+
     private static KindeUser User(string id, string email)
     {
         var user = new KindeUser { Id = id, FirstName = "F", LastName = "L", Password = new KindePassword { HashedPassword = Bcrypt, HashingMethod = "bcrypt" } };
