@@ -164,7 +164,7 @@ internal static class MigrateCommand
             await using (provider.ConfigureAwait(false))
             {
                 // The ledger, not report.json, is the record of what happened: a re-run (resume) replaces the reports.
-                RemoveEarlierReports(outputDirectory);
+                RemoveEarlierReports(outputDirectory, kind == Kind.Plan);
                 using var bar = new ProgressPrinter(stderr);
                 try
                 {
@@ -206,15 +206,19 @@ internal static class MigrateCommand
         return command;
     }
 
-    /// <summary>Deletes the reports an earlier run of these commands wrote, and nothing else (never the ledger).</summary>
-    private static void RemoveEarlierReports(string directory)
+    /// <summary>Deletes the reports an earlier run of the same command wrote, and nothing else (never the ledger; a plan
+    /// never the migration's id map or failures).</summary>
+    private static void RemoveEarlierReports(string directory, bool plan)
     {
         if (!Directory.Exists(directory))
         {
             return;
         }
 
-        foreach (string file in new[] { "report.json", "rejected.ndjson", "failed.ndjson", "idmap.csv", "plan.ndjson", "preflight.json" })
+        string[] files = plan
+            ? ["report.json", "rejected.ndjson", "plan.ndjson", "preflight.json"]
+            : ["report.json", "rejected.ndjson", "failed.ndjson", "idmap.csv"];
+        foreach (string file in files)
         {
             File.Delete(Path.Combine(directory, file));
         }

@@ -56,7 +56,13 @@ internal static class UndoCommand
                         await stderr.WriteLineAsync("  not deleted: " + failure).ConfigureAwait(false);
                     }
 
-                    return result.Failures.Count == 0 ? Program.Success : Program.Failure;
+                    if (result.UnresolvedCreates > 0)
+                    {
+                        await stderr.WriteLineAsync(
+                            $"warning: {result.UnresolvedCreates} users of this run were sent for creation without an answer and may be in Kinde: run the same migrate command again (it finds them), then undo again.").ConfigureAwait(false);
+                    }
+
+                    return result.Failures.Count == 0 && result.UnresolvedCreates == 0 ? Program.Success : Program.Failure;
                 }
                 catch (ArgumentException ex)
                 {

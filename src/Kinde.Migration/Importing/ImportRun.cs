@@ -52,7 +52,15 @@ internal sealed class ImportRun(
                 continue;
             }
 
-            await ProcessUserAsync(w, found, ct).ConfigureAwait(false);
+            try
+            {
+                await ProcessUserAsync(w, found, ct).ConfigureAwait(false);
+            }
+            catch (KindeApiException ex)
+            {
+                // One user's trouble (say a lookup that kept failing) is that user's failure, never the run's.
+                w.Fail(w.FailedStep ?? LedgerStep.Create, ex.Message);
+            }
         }
 
         await AddMembershipsAsync([.. work.Where(w => w.NeedsMemberships)], ct).ConfigureAwait(false);
@@ -116,16 +124,26 @@ internal sealed class ImportRun(
     {
         if (w.State?.KindeUserId is { } known)
         {
+            // Pre-existing means a users pass found it in Kinde (create skipped); a passwords pass that found it by
+            // lookup records only its id.
             w.KindeId = known;
-            w.Existing = !w.State.CreatedByUs;
+            w.Existing = w.State.StatusOf(LedgerStep.Create) == LedgerStepStatus.Skipped;
         }
         else if (UserLookup.Key(w.User) is { } lookupKey && found!.TryGetValue(lookupKey, out string? foundId))
         {
-            // A create begun earlier and never answered is how a user we created can be found without our knowing it.
-            bool ours = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
-            w.Record(LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, foundId);
             w.KindeId = foundId;
-            w.Existing = !ours;
+            if (mode == MigrationMode.PasswordsOnly)
+            {
+                // The passwords-later pass finds its users by lookup when the ledger does not know them.
+                w.RecordKindeId(w.Key);
+            }
+            else
+            {
+                // A create begun earlier and never answered is how a user we created can be found without our knowing it.
+                bool ours = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
+                w.Record(LedgerStep.Create, ours ? LedgerStepStatus.Done : LedgerStepStatus.Skipped, foundId);
+                w.Existing = !ours;
+            }
         }
         else if (mode == MigrationMode.PasswordsOnly)
         {
@@ -193,9 +211,18 @@ internal sealed class ImportRun(
         var joinOnCreate = w.User.Organizations.FirstOrDefault(m => m.Roles.Count == 0 && m.Permissions.Count == 0);
         var request = NewUser(w.User, joinOnCreate is null ? null : preflight.OrganizationCodes[joinOnCreate.ExternalId]);
         bool mayExistFromUs = w.State?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending;
+        bool canLookUp = UserLookup.Key(w.User) is not null;
         string? lastError = null;
         for (int attempt = 1; attempt <= options.MaxCreateAttempts; attempt++)
         {
+            if (mayExistFromUs && !canLookUp)
+            {
+                // No email, phone or username to look it up by: a create that may have been carried out is never sent
+                // again. It stays pending for a person to check.
+                w.Fail(LedgerStep.Create, "creating the user may have succeeded without an answer, and a user without email, phone or username cannot be looked up: check Kinde for provided_id " + w.User.Id);
+                return false;
+            }
+
             if (attempt > 1)
             {
                 await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
@@ -269,6 +296,11 @@ internal sealed class ImportRun(
             {
                 Warn("identity_not_created:" + identity.Type);
             }
+            else if (identity.Type == KindeIdentityTypes.Phone && !ReferenceEquals(identity, FirstOf(w.User, identity.Type)))
+            {
+                // Kinde needs a country for an added phone identity, and an E.164 number alone does not always name one.
+                Warn("identity_not_created:phone");
+            }
             else if (!ReferenceEquals(identity, FirstOf(w.User, identity.Type)))
             {
                 extra.Add(new KindeNewIdentity(identity.Type, identity.Value));
@@ -283,7 +315,9 @@ internal sealed class ImportRun(
             int sends = 0;
             await StepAsync(w, LedgerStep.AddIdentities, retry: true, async token =>
             {
-                bool resent = sends++ > 0 || w.State?.StatusOf(LedgerStep.AddIdentities) is not null;
+                // Only an add that may have been carried out (an unanswered send now, or one begun and never recorded
+                // before) turns a refusal into "Kinde has it"; a refusal recorded earlier stays a failure.
+                bool resent = sends++ > 0 || w.State?.StatusOf(LedgerStep.AddIdentities) == LedgerStepStatus.Pending;
                 foreach (var identity in extra)
                 {
                     try

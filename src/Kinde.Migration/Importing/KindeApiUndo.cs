@@ -71,8 +71,11 @@ public sealed class KindeApiUndo : IDisposable
             }
         }
 
+        // A create the run left unanswered may have made a user the ledger cannot name; the migration settles it by
+        // lookup when run again (the ledger holds no emails to look it up by here).
+        long unresolved = await ledger.CountStepsAsync(runId, LedgerStep.Create, LedgerStepStatus.Pending, cancellationToken).ConfigureAwait(false);
         ImportLog.UndoFinished(_logger, runId, deleted, missing, failures.Count);
-        return new KindeUndoResult(deleted, missing, failures);
+        return new KindeUndoResult(deleted, missing, failures, unresolved);
     }
 
     /// <inheritdoc />
@@ -89,4 +92,6 @@ public sealed class KindeApiUndo : IDisposable
 /// <param name="Deleted">Users deleted from Kinde.</param>
 /// <param name="AlreadyGone">Users Kinde no longer had (404).</param>
 /// <param name="Failures">Users that could not be deleted, with the reason (re-run the undo to retry them).</param>
-public sealed record KindeUndoResult(long Deleted, long AlreadyGone, IReadOnlyList<string> Failures);
+/// <param name="UnresolvedCreates">Users whose create the run sent without getting an answer: Kinde may hold them. Run
+/// the same migration again (it looks them up and records them), then undo again.</param>
+public sealed record KindeUndoResult(long Deleted, long AlreadyGone, IReadOnlyList<string> Failures, long UnresolvedCreates = 0);

@@ -26,7 +26,14 @@ internal sealed class UserSpool : IAsyncDisposable
     {
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, $".kinde-import-spool-{Guid.NewGuid():N}.tmp");
-        return new UserSpool(OwnerOnlyFile.Create(path, FileMode.CreateNew, FileAccess.ReadWrite, FileOptions.DeleteOnClose));
+        var file = OwnerOnlyFile.Create(path, FileMode.CreateNew, FileAccess.ReadWrite, OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Unlinked at once: the open handle keeps the data, and a killed process leaves no file of hashes behind.
+            File.Delete(path);
+        }
+
+        return new UserSpool(file);
     }
 
     public async ValueTask WriteAsync(KindeUser user, CancellationToken cancellationToken)

@@ -20,6 +20,9 @@ internal interface IKindeApi
     /// <summary>Finds users by E.164 phone number (<c>GET /api/v1/users?phone=a,b</c>, batched, all pages).</summary>
     Task<IReadOnlyList<KindeUserRef>> GetUsersByPhoneAsync(IReadOnlyList<string> phones, CancellationToken ct = default);
 
+    /// <summary>Finds users by username (<c>GET /api/v1/users?username=a,b</c>, batched, all pages).</summary>
+    Task<IReadOnlyList<KindeUserRef>> GetUsersByUsernameAsync(IReadOnlyList<string> usernames, CancellationToken ct = default);
+
     /// <summary>Creates a user (<c>POST /api/v1/user</c>; not retried).</summary>
     Task<KindeCreatedUser> CreateUserAsync(KindeNewUser user, CancellationToken ct = default);
 

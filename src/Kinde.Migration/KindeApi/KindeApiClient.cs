@@ -104,6 +104,13 @@ internal sealed class KindeApiClient : IKindeApi, IDisposable
     public Task<IReadOnlyList<KindeUserRef>> GetUsersByPhoneAsync(IReadOnlyList<string> phones, CancellationToken ct = default) =>
         GetUsersByIdentityAsync("phone", phones, StringComparer.Ordinal, ct);
 
+    /// <summary>Finds users by username with <c>GET /api/v1/users?username=a,b,…</c>, following <c>next_token</c>.</summary>
+    /// <param name="usernames">The usernames (Kinde compares them case-insensitively); blanks and duplicates are skipped.</param>
+    /// <param name="ct">A token that cancels the calls.</param>
+    /// <returns>The users found, each once.</returns>
+    public Task<IReadOnlyList<KindeUserRef>> GetUsersByUsernameAsync(IReadOnlyList<string> usernames, CancellationToken ct = default) =>
+        GetUsersByIdentityAsync("username", usernames, StringComparer.OrdinalIgnoreCase, ct);
+
     /// <summary>Creates a user with <c>POST /api/v1/user</c>. Not retried on a transient failure (only after a 429):
     /// the caller re-checks by email.</summary>
     /// <param name="user">The user.</param>
@@ -460,7 +467,7 @@ internal sealed class KindeApiClient : IKindeApi, IDisposable
             {
                 if (!string.IsNullOrEmpty(user.Id) && seen.Add(user.Id))
                 {
-                    found.Add(new KindeUserRef(user.Id, user.Email, user.Phone));
+                    found.Add(new KindeUserRef(user.Id, user.Email, user.Phone, user.Username));
                 }
             }
         }

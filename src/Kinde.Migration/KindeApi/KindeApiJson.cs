@@ -39,7 +39,7 @@ internal sealed record KindeTokenResponse(string? AccessToken, string? TokenType
 internal sealed record KindeUsersResponse(IReadOnlyList<KindeListedUser>? Users, string? NextToken);
 
 /// <summary>A user in <c>GET /api/v1/users</c>.</summary>
-internal sealed record KindeListedUser(string? Id, string? Email, string? Phone);
+internal sealed record KindeListedUser(string? Id, string? Email, string? Phone, string? Username);
 
 /// <summary>The body of <c>POST /api/v1/user</c>.</summary>
 internal sealed record KindeCreateUserRequest(
@@ -170,4 +170,5 @@ internal sealed record KindeCreatedUser(string Id, bool Created);
 /// <param name="Id">The Kinde user id.</param>
 /// <param name="Email">The email Kinde lists for the user (may be null).</param>
 /// <param name="Phone">The phone Kinde lists for the user (may be null).</param>
-internal sealed record KindeUserRef(string Id, string? Email, string? Phone = null);
+/// <param name="Username">The username Kinde lists for the user (may be null).</param>
+internal sealed record KindeUserRef(string Id, string? Email, string? Phone = null, string? Username = null);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Kinde.Migration.KindeApi;
 
@@ -8,7 +9,7 @@ namespace Kinde.Migration.KindeApi;
 /// <c>error_response</c>), <c>{"errors":{"code","message"}}</c> (<c>not_found_response</c>), the OAuth
 /// <c>{"error","error_description"}</c> of the token endpoint, a bare <c>{"code","message"}</c>, and anything else
 /// (empty, not JSON, another shape), which falls back to the HTTP status text.</summary>
-internal static class KindeErrorParser
+internal static partial class KindeErrorParser
 {
     /// <summary>The most of a body that is read for an error; the rest is ignored.</summary>
     internal const int MaxBodyBytes = 64 * 1024;
@@ -92,8 +93,10 @@ internal static class KindeErrorParser
         int status = (int)response.StatusCode;
         var (code, message) = Parse(status, response.ReasonPhrase, body);
         string statusText = StatusText(status, response.ReasonPhrase);
+        // Kinde's message may quote the email it refused ("… already in use"); messages go to logs, the ledger and
+        // failure files, where emails must not.
         string text = $"{operation} failed with {status} {statusText}"
-            + (code is null ? "" : $" ({code})") + (message == statusText ? "." : $": {message}");
+            + (code is null ? "" : $" ({code})") + (message == statusText ? "." : $": {EmailPattern().Replace(message, "<email>")}");
         foreach (string? secret in redact)
         {
             if (!string.IsNullOrEmpty(secret))
@@ -170,6 +173,9 @@ internal static class KindeErrorParser
 
         return sb.ToString();
     }
+
+    [GeneratedRegex(@"[^\s@""'<>(),;:]+@[^\s@""'<>(),;:]+")]
+    private static partial Regex EmailPattern();
 
     private static string Truncate(string s) => s.Length <= MaxMessageChars ? s : string.Concat(s.AsSpan(0, MaxMessageChars), "…");
 }

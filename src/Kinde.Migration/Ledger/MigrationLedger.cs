@@ -417,6 +417,28 @@ public sealed class MigrationLedger : IAsyncDisposable
         }
     }
 
+    /// <summary>Counts the users whose <paramref name="step"/> has <paramref name="status"/> as last recorded by
+    /// <paramref name="runId"/> — for example the creates a run left pending (outcome unknown).</summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="step">The step.</param>
+    /// <param name="status">The status.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>How many users.</returns>
+    public Task<long> CountStepsAsync(string runId, LedgerStep step, LedgerStepStatus status, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        string stepName = LedgerSql.StepName(step);
+        string statusName = LedgerSql.StatusName(status);
+        return ReadAsync(async tx =>
+        {
+            SqliteCommand command = Command(LedgerSql.CountSteps, tx);
+            command.Parameters.AddWithValue("$run", runId);
+            command.Parameters.AddWithValue("$step", stepName);
+            command.Parameters.AddWithValue("$status", statusName);
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L);
+        }, cancellationToken);
+    }
+
     /// <summary>Records that the Kinde user <paramref name="kindeUserId"/>, created by <paramref name="runId"/>, was
     /// deleted (undo). Every Auth0 user mapped to it loses its Kinde id and step records, so a later run imports it
     /// afresh; the deletion itself is kept. Recording the same deletion again does nothing.</summary>

@@ -221,7 +221,7 @@ public sealed class KindeApiClientTests
     }
 
     [Test]
-    public async Task GetUsersByPhone_FindsPhoneOnlyUsers_WithThePlusSignEscaped()
+    public async Task GetUsersByPhoneOrUsername_FindsUsersWithoutEmail_WithThePlusSignEscaped()
     {
         await using var emulator = await KindeEmulator.StartAsync();
         using var client = KindeApiClient.Create(OptionsFor(emulator), TimeProvider.System);
@@ -231,6 +231,9 @@ public sealed class KindeApiClientTests
         var found = await client.GetUsersByPhoneAsync(["+15550100200", "+15550100999"]);
 
         Assert.That(found, Is.EqualTo(new[] { new KindeUserRef(created.Id, null, "+15550100200") }));
+
+        var named = await client.CreateUserAsync(new KindeNewUser(Username: "just-a-name"));
+        Assert.That(await client.GetUsersByUsernameAsync(["JUST-A-NAME", "nobody"]), Is.EqualTo(new[] { new KindeUserRef(named.Id, null, null, "just-a-name") }));
     }
 
     [Test]
@@ -250,7 +253,7 @@ public sealed class KindeApiClientTests
         await client.SetPropertiesAsync(created.Id, new Dictionary<string, string> { ["theme"] = "dark" });
 
         Assert.That(created.Created, Is.True);
-        Assert.That(found, Is.EqualTo(new[] { new KindeUserRef(created.Id, "lee@example.com", "+61426148233") }));
+        Assert.That(found, Is.EqualTo(new[] { new KindeUserRef(created.Id, "lee@example.com", "+61426148233", "leeliu") }));
         var user = emulator.State.FindUser(created.Id)!;
         Assert.That(user, Is.Not.Null);
         Assert.That((user.FirstName, user.LastName, user.ProvidedId), Is.EqualTo(("Lee", "Liu", "auth0|123")));

@@ -98,4 +98,18 @@ public sealed class KindeErrorParserTests
         Assert.That(ex.ErrorCode, Is.EqualTo("invalid_client"));
         Assert.That(ex.Message, Does.Contain("401").And.Contain("invalid_client").And.Not.Contain("s3cr3t-value"));
     }
+
+    [Test]
+    public async Task ToException_KeepsEmailsKindeQuotesOutOfTheMessage()
+    {
+        using var response = new HttpResponseMessage(System.Net.HttpStatusCode.Conflict)
+        {
+            Content = new StringContent("""{"errors":[{"code":"USER_ALREADY_EXISTS","message":"Email 'lee.liu+test@example.com' is already in use"}]}"""),
+        };
+
+        var ex = await KindeErrorParser.ToExceptionAsync(response, "POST /api/v1/user", CancellationToken.None);
+
+        Assert.That(ex.Message, Does.Not.Contain("lee.liu").And.Not.Contain("example.com"));
+        Assert.That(ex.Message, Does.Contain("USER_ALREADY_EXISTS").And.Contain("<email>").And.Contain("already in use"));
+    }
 }

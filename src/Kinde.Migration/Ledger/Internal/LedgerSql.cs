@@ -130,6 +130,9 @@ internal static class LedgerSql
 
     public const string DeleteUser = "DELETE FROM users WHERE auth0_user_id = $auth0;";
 
+    public const string CountSteps =
+        "SELECT COUNT(*) FROM steps WHERE run_id = $run AND step = $step AND status = $status;";
+
     public const string CountDeletions =
         "SELECT COUNT(*) FROM deletions WHERE kinde_user_id = $kinde AND created_by_run_id = $run;";
 
