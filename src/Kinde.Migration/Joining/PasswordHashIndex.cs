@@ -12,7 +12,7 @@ namespace Kinde.Migration.Joining;
 /// then an owner-only temporary file). The in-memory indexes hold only 64-bit key hashes and slot numbers in sorted
 /// arrays (<see cref="SortedKeyIndex"/>), plus a second independent 64-bit check hash per key: about 60 bytes per
 /// record. A lookup must match both hashes, and the stored record is read back only for a match.</para>
-/// <para>The join is two-pass over the user export: <see cref="Claim"/> is called for every readable user first, so
+/// <para>The join is two-pass over the user export: <see cref="ClaimAll"/> is called with every user's keys first, so
 /// that when <see cref="Resolve"/> runs, it is known whether a hash is claimed by id by several users, or by email
 /// by several users — both are ambiguous and no guess is made.</para>
 /// </remarks>
@@ -95,33 +95,44 @@ internal sealed class PasswordHashIndex : IDisposable
         _used = new bool[_offsets.Count];
     }
 
-    /// <summary>First pass: notes which hashes this user would take, by id or (failing that) by email.</summary>
-    public void Claim(UserKeys user)
+    /// <summary>After the first pass: notes which hashes each user would take, by id or (failing that) by email.</summary>
+    public void ClaimAll(UserKeyLog users)
     {
-        int slot = FindById(user.UserId, user.LinkedAuth0Ids, out _);
-        if (slot >= 0)
+        IReadOnlyList<(int User, HashedKey Id)> linked = users.Linked;
+        int next = 0;
+        for (int user = 0; user < users.Count; user++)
         {
-            _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
-            return;
-        }
+            var (id, email) = users[user];
+            int slot = FindId(id);
+            for (; next < linked.Count && linked[next].User == user; next++)
+            {
+                slot = slot >= 0 ? slot : FindId(linked[next].Id);
+            }
 
-        slot = FindByEmail(user.Email);
-        if (slot >= 0)
-        {
-            _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+            if (slot >= 0)
+            {
+                _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
+                continue;
+            }
+
+            slot = FindByEmail(email);
+            if (slot >= 0)
+            {
+                _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+            }
         }
     }
 
     /// <summary>Second pass: the user's hash, if exactly one unambiguous match exists.</summary>
     public PasswordJoinResult Resolve(Auth0User user)
     {
-        int slot = FindById(user.UserId, UserKeys.LinkedAuth0IdsOf(user), out bool linked);
+        int slot = FindById(user, out bool linked);
         if (slot >= 0)
         {
             return _idClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, linked ? PasswordJoinOutcome.ByLinkedIdentity : PasswordJoinOutcome.ById);
         }
 
-        slot = FindByEmail(user.Email);
+        slot = FindByEmail(HashedKey.OfEmail(user.Email));
         if (slot == SeveralHashesShareEmail)
         {
             return new(PasswordJoinOutcome.Ambiguous, null);
@@ -158,18 +169,18 @@ internal sealed class PasswordHashIndex : IDisposable
 
     private void Add(Auth0PasswordHash record, ReadOnlyMemory<byte>? utf8)
     {
-        string id = record.Auth0UserId;
         int slot = _offsets.Count;
         ReadOnlySpan<byte> serialized = utf8 is { } text ? text.Span : Auth0PasswordHashJson.ToUtf8(record);
         _offsets.Add(_store.Append(serialized));
         _lengths.Add(serialized.Length);
-        _idCheck.Add(KeyHash.Check(id, ignoreCase: false));
-        _byId.Add(KeyHash.Of(id), slot);
-        string? email = record.EffectiveEmail?.Trim();
-        _emailCheck.Add(string.IsNullOrEmpty(email) ? 0 : KeyHash.Check(email, ignoreCase: true));
-        if (!string.IsNullOrEmpty(email))
+        var id = HashedKey.OfAuth0Id(record.Auth0UserId);
+        _idCheck.Add(id.Check);
+        _byId.Add(id.Key, slot);
+        var email = HashedKey.OfEmail(record.EffectiveEmail);
+        _emailCheck.Add(email.Check);
+        if (!email.IsNone)
         {
-            _byEmail.Add(KeyHash.OfEmail(email), slot);
+            _byEmail.Add(email.Key, slot);
         }
     }
 
@@ -192,17 +203,18 @@ internal sealed class PasswordHashIndex : IDisposable
 
     private Auth0PasswordHash Load(int slot) => HashRecordParser.Parse(_store.Read(_offsets[slot], _lengths[slot]), _strings);
 
-    private int FindById(string? userId, IReadOnlyList<string>? linkedAuth0Ids, out bool linked)
+    private int FindById(Auth0User user, out bool linked)
     {
         linked = false;
-        if (userId is not null && FindId(userId) is int direct and >= 0)
+        if (FindId(HashedKey.OfAuth0Id(user.UserId)) is int direct and >= 0)
         {
             return direct;
         }
 
-        foreach (string id in linkedAuth0Ids ?? [])
+        // The linked ids are only worked out when the user's own id has no hash.
+        foreach (string id in UserKeys.LinkedAuth0IdsOf(user) ?? [])
         {
-            if (!string.Equals(userId, id, StringComparison.Ordinal) && FindId(id) is int slot and >= 0)
+            if (!string.Equals(user.UserId, id, StringComparison.Ordinal) && FindId(HashedKey.OfAuth0Id(id)) is int slot and >= 0)
             {
                 linked = true;
                 return slot;
@@ -212,17 +224,16 @@ internal sealed class PasswordHashIndex : IDisposable
         return -1;
     }
 
-    private int FindId(string auth0UserId)
+    private int FindId(HashedKey id)
     {
-        if (!auth0UserId.StartsWith("auth0|", StringComparison.Ordinal))
+        if (id.IsNone)
         {
             return -1;
         }
 
-        ulong check = KeyHash.Check(auth0UserId, ignoreCase: false);
-        foreach (int slot in _byId.Find(KeyHash.Of(auth0UserId)))
+        foreach (int slot in _byId.Find(id.Key))
         {
-            if (!_duplicate[slot] && _idCheck[slot] == check)
+            if (!_duplicate[slot] && _idCheck[slot] == id.Check)
             {
                 return slot;
             }
@@ -232,18 +243,17 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     /// <summary>The one hash whose email matches, -1 for none, or <see cref="SeveralHashesShareEmail"/>.</summary>
-    private int FindByEmail(string? email)
+    private int FindByEmail(HashedKey email)
     {
-        if (string.IsNullOrWhiteSpace(email))
+        if (email.IsNone)
         {
             return -1;
         }
 
-        ulong check = KeyHash.Check(email.AsSpan().Trim(), ignoreCase: true);
         int found = -1;
-        foreach (int slot in _byEmail.Find(KeyHash.OfEmail(email)))
+        foreach (int slot in _byEmail.Find(email.Key))
         {
-            if (_duplicate[slot] || _emailCheck[slot] != check)
+            if (_duplicate[slot] || _emailCheck[slot] != email.Check)
             {
                 continue;
             }

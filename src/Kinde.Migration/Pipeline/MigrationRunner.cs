@@ -94,13 +94,13 @@ public class MigrationRunner
 
         Log.RunStarted(_logger, MigrationReport.ModeName(_options.Mode), output);
 
-        using PasswordHashIndex? index = passwordsPath is null ? null : await BuildIndexAsync(passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
-        var emailCounts = await ScanUsersAsync(usersPath, index, progress, cancellationToken).ConfigureAwait(false);
+        var firstPass = await FirstPassAsync(usersPath, passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
+        using PasswordHashIndex? index = firstPass.Index;
 
         string rejectedPath = Path.Combine(output, "rejected.ndjson");
         using (var rejected = new RejectedRecordsWriter(rejectedPath))
         {
-            var run = new Run(this, report, index, emailCounts, rejected, progress);
+            var run = new Run(this, report, index, firstPass.SharedEmails, rejected, progress);
             await run.ConvertAsync(usersPath, output, cancellationToken).ConfigureAwait(false);
         }
 
@@ -119,9 +119,44 @@ public class MigrationRunner
         return report;
     }
 
-    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Indexes the hashes and scans the users at the same time (each on its own thread), then makes the
+    /// users' claims on the hashes and finds the emails several users share.</summary>
+    private async Task<(PasswordHashIndex? Index, Dictionary<ulong, int> SharedEmails)> FirstPassAsync(string usersPath, string? passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
-        progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
+        // Only the scan reports progress from here on: the two tasks run at once, and a caller's IProgress need not be thread-safe.
+        if (passwordsPath is not null)
+        {
+            progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<PasswordHashIndex>? indexing = passwordsPath is null ? null : Task.Run(() => BuildIndexAsync(passwordsPath, report, cts.Token), cts.Token);
+        Task<UserKeyLog> scanning = Task.Run(() => ScanUsersAsync(usersPath, progress, cts.Token), cts.Token);
+        try
+        {
+            await Task.WhenAll(indexing is null ? [scanning] : [indexing, scanning]).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The first failure stops the other task; its index, if it got that far, is disposed.
+            await cts.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(indexing is null ? [scanning] : [indexing, scanning]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (indexing is { IsCompletedSuccessfully: true })
+            {
+                indexing.Result.Dispose();
+            }
+
+            throw;
+        }
+
+        PasswordHashIndex? index = indexing?.Result;
+        UserKeyLog users = scanning.Result;
+        index?.ClaimAll(users);
+        return (index, users.SharedEmails());
+    }
+
+    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, CancellationToken cancellationToken)
+    {
         var index = new PasswordHashIndex(_options.HashIndexMemoryBytes, _options.TempDirectory ?? Path.GetFullPath(_options.OutputDirectory));
         try
         {
@@ -153,57 +188,23 @@ public class MigrationRunner
         return index;
     }
 
-    private async Task<Dictionary<ulong, int>> ScanUsersAsync(string usersPath, PasswordHashIndex? index, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    private async Task<UserKeyLog> ScanUsersAsync(string usersPath, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
-        // Every email's hash, sorted afterwards to find the shared ones: 8 bytes a user, where a counting dictionary
-        // took 28 and doubled while growing.
-        var emails = new List<ulong>();
-        long read = 0;
+        var users = new UserKeyLog();
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
         IAsyncEnumerable<UserKeys?> scan = _userReader is Auth0UserReader builtIn
             ? builtIn.ScanKeysAsync(source, cancellationToken)
             : KeysOf(_userReader.ReadAsync(source, cancellationToken));
         await foreach (UserKeys? keys in scan.ConfigureAwait(false))
         {
-            if (++read % ProgressEvery == 0)
+            users.Add(keys);
+            if (users.Count % ProgressEvery == 0)
             {
-                progress?.Report(new MigrationProgress("scanning users", read, 0, 0));
-            }
-
-            if (keys is not { } user)
-            {
-                continue;
-            }
-
-            index?.Claim(user);
-            if (!string.IsNullOrWhiteSpace(user.Email))
-            {
-                emails.Add(KeyHash.OfEmail(user.Email));
+                progress?.Report(new MigrationProgress("scanning users", users.Count, 0, 0));
             }
         }
 
-        // Only emails shared by several users matter from here on.
-        var sorted = emails.ToArray();
-        emails = null;
-        Array.Sort(sorted);
-        var shared = new Dictionary<ulong, int>();
-        for (int i = 0; i < sorted.Length;)
-        {
-            int end = i + 1;
-            while (end < sorted.Length && sorted[end] == sorted[i])
-            {
-                end++;
-            }
-
-            if (end - i > 1)
-            {
-                shared[sorted[i]] = end - i;
-            }
-
-            i = end;
-        }
-
-        return shared;
+        return users;
     }
 
     private static async IAsyncEnumerable<UserKeys?> KeysOf(IAsyncEnumerable<ExportRecord<Auth0User>> records)
