@@ -30,8 +30,15 @@ public sealed class DefaultUserMapper : IUserMapper
     // Property values are text that the import file escapes again: keep letters readable, as the user wrote them.
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? t_compactBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_compactWriter;
+
     private readonly MappingOptions _options;
     private readonly PasswordConversionOptions _passwordOptions;
+    private readonly MetadataKeyNames _keyNames = new();
 
     /// <summary>Initializes a new instance of the <see cref="DefaultUserMapper"/> class.</summary>
     /// <param name="options">The mapping options.</param>
@@ -296,9 +303,9 @@ public sealed class DefaultUserMapper : IUserMapper
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
+            MetadataKeyName name = _keyNames.Get(ref reader, root);
+            (string key, string fullKey) = (name.Key, name.FullKey);
             reader.Read();
-            string fullKey = root + "." + key;
             if (IsRulePath(fullKey, _options.RolesPath) || IsRulePath(fullKey, _options.OrganizationsPath))
             {
                 // Rules need the value as a tree; they concern a key or two, not every key of every user.
@@ -319,7 +326,7 @@ public sealed class DefaultUserMapper : IUserMapper
             }
             else
             {
-                string propertyKey = _options.PropertyKeys.TryGetValue(fullKey, out string? explicitKey) ? explicitKey : prefix + SanitizeKey(key);
+                string propertyKey = _options.PropertyKeys.TryGetValue(fullKey, out string? explicitKey) ? explicitKey : name.PropertyKey(prefix);
                 string text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : CompactJson(ref reader);
                 CarryAsProperty(fullKey, propertyKey, text, user, context);
             }
@@ -329,35 +336,40 @@ public sealed class DefaultUserMapper : IUserMapper
     /// <summary>Re-writes the current value compactly, with readable letters (as <see cref="ToText"/> does for trees).</summary>
     private static string CompactJson(ref Utf8JsonReader reader)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Readable.Encoder }))
+        // One buffer and writer per thread, reused: a pair per value was most of the mapping's garbage.
+        var buffer = t_compactBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var writer = t_compactWriter ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Readable.Encoder });
+        writer.Reset(buffer);
+        int depth = reader.CurrentDepth;
+        while (true)
         {
-            int depth = reader.CurrentDepth;
-            while (true)
+            switch (reader.TokenType)
             {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject: writer.WriteStartObject(); break;
-                    case JsonTokenType.EndObject: writer.WriteEndObject(); break;
-                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
-                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
-                    case JsonTokenType.PropertyName: writer.WritePropertyName(reader.GetString()!); break;
-                    case JsonTokenType.String: writer.WriteStringValue(reader.GetString()); break;
-                    case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
-                    case JsonTokenType.True: writer.WriteBooleanValue(true); break;
-                    case JsonTokenType.False: writer.WriteBooleanValue(false); break;
-                    case JsonTokenType.Null: writer.WriteNullValue(); break;
-                }
+                case JsonTokenType.StartObject: writer.WriteStartObject(); break;
+                case JsonTokenType.EndObject: writer.WriteEndObject(); break;
+                case JsonTokenType.StartArray: writer.WriteStartArray(); break;
+                case JsonTokenType.EndArray: writer.WriteEndArray(); break;
+                // Unescaped text is written from its UTF-8 bytes: the writer escapes it the same way as a string.
+                case JsonTokenType.PropertyName when !reader.ValueIsEscaped: writer.WritePropertyName(reader.ValueSpan); break;
+                case JsonTokenType.PropertyName: writer.WritePropertyName(reader.GetString()!); break;
+                case JsonTokenType.String when !reader.ValueIsEscaped: writer.WriteStringValue(reader.ValueSpan); break;
+                case JsonTokenType.String: writer.WriteStringValue(reader.GetString()); break;
+                case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
+                case JsonTokenType.True: writer.WriteBooleanValue(true); break;
+                case JsonTokenType.False: writer.WriteBooleanValue(false); break;
+                case JsonTokenType.Null: writer.WriteNullValue(); break;
+            }
 
-                // Done after a scalar at the starting depth, or after the end token that closes the starting container.
-                bool closed = reader.CurrentDepth == depth && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
-                if (closed || !reader.Read())
-                {
-                    break;
-                }
+            // Done after a scalar at the starting depth, or after the end token that closes the starting container.
+            bool closed = reader.CurrentDepth == depth && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
+            if (closed || !reader.Read())
+            {
+                break;
             }
         }
 
+        writer.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
@@ -413,7 +425,7 @@ public sealed class DefaultUserMapper : IUserMapper
     }
 
     private static bool IsRulePath(string fullKey, string? path) =>
-        path is not null && (path == fullKey || path.StartsWith(fullKey + ".", StringComparison.Ordinal));
+        path is not null && path.StartsWith(fullKey, StringComparison.Ordinal) && (path.Length == fullKey.Length || path[fullKey.Length] == '.');
 
     private static JsonNode? Lookup(JsonNode? node, string path, string fullKey)
     {

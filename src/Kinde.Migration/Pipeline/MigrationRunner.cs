@@ -229,6 +229,12 @@ public class MigrationRunner
         private Action<string, MetadataKeyFate>? _recordFate;
         private readonly Dictionary<ulong, EmailGroup> _groups = [];
 
+        // Counted here, per user, and added to the report's sorted dictionaries once at the end: a sorted lookup
+        // per metadata key of every user cost more than the mapping of the key.
+        private readonly Dictionary<string, long> _warnings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long[]> _fates = new(StringComparer.Ordinal);
+        private static readonly int FateCount = Enum.GetValues<MetadataKeyFate>().Length;
+
         public async Task ConvertAsync(string usersPath, string output, CancellationToken cancellationToken)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -246,6 +252,22 @@ public class MigrationRunner
             {
                 await cts.CancelAsync().ConfigureAwait(false);
                 throw;
+            }
+
+            foreach (var (code, count) in _warnings)
+            {
+                MigrationReport.Increment(report.Warnings, code, count);
+            }
+
+            foreach (var (key, counts) in _fates)
+            {
+                for (int fate = 0; fate < counts.Length; fate++)
+                {
+                    if (counts[fate] > 0)
+                    {
+                        AddFate(key, (MetadataKeyFate)fate, counts[fate]);
+                    }
+                }
             }
 
             var result = await import.ConfigureAwait(false);
@@ -449,7 +471,7 @@ public class MigrationRunner
 
         private void Warn(string code)
         {
-            MigrationReport.Increment(report.Warnings, code);
+            MigrationReport.Increment(_warnings, code);
             if (code.StartsWith("password_unsupported:", StringComparison.Ordinal))
             {
                 report.PasswordsUnsupported++;
@@ -458,12 +480,29 @@ public class MigrationRunner
 
         private void RecordFate(string key, MetadataKeyFate fate)
         {
+            if ((uint)fate >= FateCount)
+            {
+                // Not a defined fate (a custom mapper's cast): counted as it comes.
+                AddFate(key, fate, 1);
+                return;
+            }
+
+            if (!_fates.TryGetValue(key, out long[]? counts))
+            {
+                _fates[key] = counts = new long[FateCount];
+            }
+
+            counts[(int)fate]++;
+        }
+
+        private void AddFate(string key, MetadataKeyFate fate, long count)
+        {
             if (!report.MetadataKeys.TryGetValue(key, out var fates))
             {
                 report.MetadataKeys[key] = fates = new SortedDictionary<MetadataKeyFate, long>();
             }
 
-            fates[fate] = fates.TryGetValue(fate, out long n) ? n + 1 : 1;
+            fates[fate] = fates.TryGetValue(fate, out long n) ? n + count : count;
         }
     }
 

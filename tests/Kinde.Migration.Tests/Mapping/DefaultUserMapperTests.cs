@@ -662,6 +662,32 @@ public sealed class DefaultUserMapperTests
         }
     }
 
+    [Test]
+    public async Task MetadataKeys_RepeatedAcrossUsers_MapAlike_EscapedOrNot_AndFollowAPrefixChange()
+    {
+        // The mapper keeps the names it derives from a key for the next user with that key: they must not go stale.
+        var records = await TestData.ReadUsersFromTextAsync("""
+            {"user_id":"auth0|1","user_metadata":{"Favourite Colour":"blue","pl\u0061n":{"a":1}}}
+            {"user_id":"auth0|2","user_metadata":{"Favourite Colour":"red","plan":{"a":"\u00e9t\u00e9","\u0062":[true]}}}
+            """);
+        var options = new MappingOptions();
+        var mapper = new DefaultUserMapper(options);
+
+        var first = (await mapper.MapAsync(records[0].Value!, Context())).User!;
+        var second = (await mapper.MapAsync(records[1].Value!, Context())).User!;
+        options.UserMetadataPropertyPrefix = "u_";
+        var third = (await mapper.MapAsync(records[0].Value!, Context())).User!;
+
+        string[] keys = ["user_metadata.Favourite Colour", "user_metadata.plan"];
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Properties, Is.EquivalentTo(new Dictionary<string, string> { ["auth0_user_favourite_colour"] = "blue", ["auth0_user_plan"] = """{"a":1}""" }));
+            Assert.That(second.Properties, Is.EquivalentTo(new Dictionary<string, string> { ["auth0_user_favourite_colour"] = "red", ["auth0_user_plan"] = """{"a":"été","b":[true]}""" }));
+            Assert.That(third.Properties.Keys, Is.EquivalentTo(new[] { "u_favourite_colour", "u_plan" }));
+            Assert.That(_fates.Select(f => f.Key), Is.EqualTo(keys.Concat(keys).Concat(keys)));
+        }
+    }
+
     // ---- helpers ----
 
     private static async Task<List<Auth0User>> ReadJobExportAsync()

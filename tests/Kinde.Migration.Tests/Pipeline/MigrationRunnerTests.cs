@@ -154,6 +154,30 @@ public class MigrationRunnerTests
     }
 
     [Test]
+    public async Task MetadataFatesAndWarnings_FromACustomMapper_AreAllCounted()
+    {
+        // The runner counts fates and warnings per run and adds them to the report at the end: none may be lost,
+        // not even a fate value the enum does not define.
+        var report = await Builder().UseMapper((source, user, context) =>
+        {
+            context.RecordMetadataFate("app_metadata.custom", MetadataKeyFate.Mapped);
+            context.RecordMetadataFate("app_metadata.custom", (MetadataKeyFate)9);
+            context.AddWarning("custom_warning");
+        }).Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"));
+
+        long mapped = report.UsersRead - Rejected(report, "read") - Rejected(report, "map");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.MetadataKeys["app_metadata.custom"][MetadataKeyFate.Mapped], Is.EqualTo(mapped));
+            Assert.That(report.MetadataKeys["app_metadata.custom"][(MetadataKeyFate)9], Is.EqualTo(mapped));
+            Assert.That(report.Warnings["custom_warning"], Is.EqualTo(mapped));
+            Assert.That(report.MetadataKeys["app_metadata.plan"][MetadataKeyFate.Property], Is.GreaterThan(0));
+        }
+    }
+
+    private static long Rejected(MigrationReport report, string stage) => report.RejectedByStage.TryGetValue(stage, out long count) ? count : 0;
+
+    [Test]
     public async Task ReportJson_HasEveryDocumentedKeyAndAddsUp()
     {
         await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
