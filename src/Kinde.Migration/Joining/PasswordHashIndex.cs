@@ -1,3 +1,4 @@
+using System.Buffers;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Auth0.Reading.Internal;
@@ -8,10 +9,11 @@ namespace Kinde.Migration.Joining;
 /// Index of the password-hash export for the join: by <c>auth0|(alt_id ?? _id)</c> and by email, with bounded memory.
 /// </summary>
 /// <remarks>
-/// <para>Each hash record is stored once, serialized, in a <see cref="HashRecordStore"/> (memory up to a threshold,
-/// then an owner-only temporary file). The in-memory indexes hold only 64-bit key hashes and slot numbers in sorted
-/// arrays (<see cref="SortedKeyIndex"/>), plus a second independent 64-bit check hash per key: about 60 bytes per
-/// record. A lookup must match both hashes, and the stored record is read back only for a match.</para>
+/// <para>Each hash record is stored once, in its compact form (<see cref="HashRecordCodec"/>), in a
+/// <see cref="HashRecordStore"/> (memory up to a threshold, then an owner-only temporary file). The in-memory indexes
+/// hold only 64-bit key hashes and slot numbers in sorted arrays (<see cref="SortedKeyIndex"/>), plus a second
+/// independent 64-bit check hash per key: about 60 bytes per record. A lookup must match both hashes, and the stored
+/// record is read back only for a match.</para>
 /// <para>The join is two-pass over the user export: <see cref="ClaimAll"/> is called with every user's keys first, so
 /// that when <see cref="Resolve"/> runs, it is known whether a hash is claimed by id by several users, or by email
 /// by several users — both are ambiguous and no guess is made.</para>
@@ -22,6 +24,7 @@ internal sealed class PasswordHashIndex : IDisposable
 
     private readonly HashRecordStore _store;
     private readonly LowCardinalityStrings _strings = new();
+    private readonly ArrayBufferWriter<byte> _encoded = new(512);
     private readonly List<long> _offsets = [];
     private readonly List<int> _lengths = [];
     private readonly List<ulong> _idCheck = [];
@@ -54,34 +57,19 @@ internal sealed class PasswordHashIndex : IDisposable
     {
         await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            AddRecord(record, null);
+            HashesRead++;
+            if (record.Value is null)
+            {
+                HashesRejected++;
+                Rejections.Add(record.Error!);
+            }
+            else
+            {
+                Add(record.Value);
+            }
         }
 
         Seal();
-    }
-
-    /// <summary>Like the other overload, storing each record's original text instead of writing it again.</summary>
-    public async Task AddAllAsync(IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> records, CancellationToken cancellationToken)
-    {
-        await foreach (var (record, utf8) in records.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            AddRecord(record, utf8);
-        }
-
-        Seal();
-    }
-
-    private void AddRecord(ExportRecord<Auth0PasswordHash> record, ReadOnlyMemory<byte>? utf8)
-    {
-        HashesRead++;
-        if (record.Value is null)
-        {
-            HashesRejected++;
-            Rejections.Add(record.Error!);
-            return;
-        }
-
-        Add(record.Value, utf8);
     }
 
     private void Seal()
@@ -167,12 +155,13 @@ internal sealed class PasswordHashIndex : IDisposable
         return new(outcome, Load(slot));
     }
 
-    private void Add(Auth0PasswordHash record, ReadOnlyMemory<byte>? utf8)
+    private void Add(Auth0PasswordHash record)
     {
         int slot = _offsets.Count;
-        ReadOnlySpan<byte> serialized = utf8 is { } text ? text.Span : Auth0PasswordHashJson.ToUtf8(record);
-        _offsets.Add(_store.Append(serialized));
-        _lengths.Add(serialized.Length);
+        _encoded.ResetWrittenCount();
+        HashRecordCodec.Write(record, _encoded);
+        _offsets.Add(_store.Append(_encoded.WrittenSpan));
+        _lengths.Add(_encoded.WrittenCount);
         var id = HashedKey.OfAuth0Id(record.Auth0UserId);
         _idCheck.Add(id.Check);
         _byId.Add(id.Key, slot);
@@ -201,7 +190,7 @@ internal sealed class PasswordHashIndex : IDisposable
         }
     }
 
-    private Auth0PasswordHash Load(int slot) => HashRecordParser.Parse(_store.Read(_offsets[slot], _lengths[slot]), _strings);
+    private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(_offsets[slot], _lengths[slot]), _strings);
 
     private int FindById(Auth0User user, out bool linked)
     {

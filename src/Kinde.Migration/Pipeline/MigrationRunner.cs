@@ -161,14 +161,7 @@ public class MigrationRunner
         try
         {
             await using var source = await ExportSource.OpenAsync(passwordsPath, cancellationToken).ConfigureAwait(false);
-            if (_hashReader is PasswordHashReader builtIn)
-            {
-                await index.AddAllAsync(builtIn.ReadWithTextAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
+            await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

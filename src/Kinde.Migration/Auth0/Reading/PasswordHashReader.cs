@@ -33,16 +33,6 @@ public sealed class PasswordHashReader : IPasswordHashReader
     /// <exception cref="ExportFormatException">The source is CSV or tab-separated, not JSON.</exception>
     public async IAsyncEnumerable<ExportRecord<Auth0PasswordHash>> ReadAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var (record, _) in ReadWithTextAsync(source, cancellationToken).ConfigureAwait(false))
-        {
-            yield return record;
-        }
-    }
-
-    /// <summary>Like <see cref="ReadAsync"/>, with each readable record's original UTF-8 text (valid until the next
-    /// record), so the join can store it without writing it again.</summary>
-    internal async IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> ReadWithTextAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Format is not (ExportFormat.NdJson or ExportFormat.JsonArray))
         {
@@ -59,11 +49,11 @@ public sealed class PasswordHashReader : IPasswordHashReader
                 yield break;
             }
 
-            yield return (ToRecord(frame, source.Name, _strings), frame.Json);
+            yield return ToRecord(frame, source.Name, _strings);
         }
     }
 
-    private static ExportRecord<Auth0PasswordHash> ToRecord(Frame frame, string sourceName, LowCardinalityStrings? strings = null)
+    private static ExportRecord<Auth0PasswordHash> ToRecord(Frame frame, string sourceName, LowCardinalityStrings strings)
     {
         if (frame.Kind == FrameKind.Error)
         {
