@@ -20,7 +20,9 @@ namespace Kinde.Migration.Joining;
 /// </remarks>
 internal sealed class PasswordHashIndex : IDisposable
 {
+    private const int NotFound = -1;
     private const int SeveralHashesShareEmail = -2;
+    private const int LookUpAgain = -3;
 
     private readonly HashRecordStore _store;
     private readonly LowCardinalityStrings _strings = new();
@@ -35,6 +37,11 @@ internal sealed class PasswordHashIndex : IDisposable
     private byte[] _idClaims = [];
     private byte[] _emailClaims = [];
     private bool[] _used = [];
+
+    // Per user, by place in the export: what the first pass found (a slot << 1, | 1 when found by email; or one of
+    // the negative constants), and a fingerprint of the keys it was found with (12 bytes a user).
+    private int[] _found = [];
+    private ulong[] _fingerprints = [];
 
     public PasswordHashIndex(long inMemoryBytes, string tempDirectory)
     {
@@ -83,18 +90,28 @@ internal sealed class PasswordHashIndex : IDisposable
         _used = new bool[_offsets.Count];
     }
 
-    /// <summary>After the first pass: notes which hashes each user would take, by id or (failing that) by email.</summary>
+    /// <summary>After the first pass: notes which hashes each user would take, by id or (failing that) by email, and
+    /// remembers what was found for each user so that <see cref="Resolve"/> need not look it up again.</summary>
     public void ClaimAll(UserKeyLog users)
     {
+        _found = new int[users.Count];
+        _fingerprints = new ulong[users.Count];
         IReadOnlyList<(int User, HashedKey Id)> linked = users.Linked;
         int next = 0;
         for (int user = 0; user < users.Count; user++)
         {
             var (id, email) = users[user];
+            _fingerprints[user] = Fingerprint(id, email);
             int slot = FindId(id);
+            _found[user] = slot >= 0 ? slot << 1 : NotFound;
             for (; next < linked.Count && linked[next].User == user; next++)
             {
-                slot = slot >= 0 ? slot : FindId(linked[next].Id);
+                if (slot < 0 && FindId(linked[next].Id) is int linkedSlot and >= 0)
+                {
+                    // Rare, and the fingerprint does not cover identities: looked up again in the second pass.
+                    slot = linkedSlot;
+                    _found[user] = LookUpAgain;
+                }
             }
 
             if (slot >= 0)
@@ -104,6 +121,7 @@ internal sealed class PasswordHashIndex : IDisposable
             }
 
             slot = FindByEmail(email);
+            _found[user] = slot >= 0 ? (slot << 1) | 1 : slot;
             if (slot >= 0)
             {
                 _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
@@ -112,27 +130,35 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     /// <summary>Second pass: the user's hash, if exactly one unambiguous match exists.</summary>
-    public PasswordJoinResult Resolve(Auth0User user)
+    /// <param name="user">The user.</param>
+    /// <param name="position">The user's place in the export (0 for the first record, readable or not), as in the
+    /// first pass; a user whose keys differ from the first pass's at that place is looked up again.</param>
+    public PasswordJoinResult Resolve(Auth0User user, long position)
     {
-        int slot = FindById(user, out bool linked);
+        var id = HashedKey.OfAuth0Id(user.UserId);
+        var email = HashedKey.OfEmail(user.Email);
+        int slot;
+        bool linked = false;
+        if (position < _found.Length && _found[position] != LookUpAgain && _fingerprints[position] == Fingerprint(id, email))
+        {
+            int found = _found[position];
+            slot = found >= 0 && (found & 1) == 0 ? found >> 1 : -1;
+            if (slot < 0)
+            {
+                return ResolveByEmail(found >= 0 ? found >> 1 : found);
+            }
+        }
+        else
+        {
+            slot = FindById(user, id, out linked);
+        }
+
         if (slot >= 0)
         {
             return _idClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, linked ? PasswordJoinOutcome.ByLinkedIdentity : PasswordJoinOutcome.ById);
         }
 
-        slot = FindByEmail(HashedKey.OfEmail(user.Email));
-        if (slot == SeveralHashesShareEmail)
-        {
-            return new(PasswordJoinOutcome.Ambiguous, null);
-        }
-
-        if (slot < 0 || _idClaims[slot] > 0)
-        {
-            // A hash that belongs to another user by id is never handed out by email.
-            return new(PasswordJoinOutcome.NotFound, null);
-        }
-
-        return _emailClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, PasswordJoinOutcome.ByEmail);
+        return ResolveByEmail(FindByEmail(email));
     }
 
     /// <summary>Hashes that no user took (after the second pass).</summary>
@@ -192,18 +218,36 @@ internal sealed class PasswordHashIndex : IDisposable
 
     private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(_offsets[slot], _lengths[slot]), _strings);
 
-    private int FindById(Auth0User user, out bool linked)
+    private PasswordJoinResult ResolveByEmail(int slot)
+    {
+        if (slot == SeveralHashesShareEmail)
+        {
+            return new(PasswordJoinOutcome.Ambiguous, null);
+        }
+
+        if (slot < 0 || _idClaims[slot] > 0)
+        {
+            // A hash that belongs to another user by id is never handed out by email.
+            return new(PasswordJoinOutcome.NotFound, null);
+        }
+
+        return _emailClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, PasswordJoinOutcome.ByEmail);
+    }
+
+    private static ulong Fingerprint(HashedKey id, HashedKey email) => (id.Check * 0x9E3779B97F4A7C15UL) ^ email.Check;
+
+    private int FindById(Auth0User user, HashedKey id, out bool linked)
     {
         linked = false;
-        if (FindId(HashedKey.OfAuth0Id(user.UserId)) is int direct and >= 0)
+        if (FindId(id) is int direct and >= 0)
         {
             return direct;
         }
 
         // The linked ids are only worked out when the user's own id has no hash.
-        foreach (string id in UserKeys.LinkedAuth0IdsOf(user) ?? [])
+        foreach (string linkedId in UserKeys.LinkedAuth0IdsOf(user) ?? [])
         {
-            if (!string.Equals(user.UserId, id, StringComparison.Ordinal) && FindId(HashedKey.OfAuth0Id(id)) is int slot and >= 0)
+            if (!string.Equals(user.UserId, linkedId, StringComparison.Ordinal) && FindId(HashedKey.OfAuth0Id(linkedId)) is int slot and >= 0)
             {
                 linked = true;
                 return slot;

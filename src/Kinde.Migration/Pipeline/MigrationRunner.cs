@@ -286,9 +286,11 @@ public class MigrationRunner
             try
             {
                 await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
+                long position = 0;
                 await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
                 {
-                    var join = record.Value is { } user && index is not null ? index.Resolve(user) : new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+                    var join = record.Value is { } user && index is not null ? index.Resolve(user, position) : new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+                    position++;
                     await writer.WriteAsync((record, source.Name, join), cancellationToken).ConfigureAwait(false);
                 }
 
