@@ -145,9 +145,9 @@ internal static class ScaleRun
             {
                 await using var source = await ExportSource.OpenAsync(path);
                 long n = 0;
-                await foreach (var keys in new Auth0UserReader().ScanKeysAsync(source))
+                await foreach (int scanned in new Auth0UserReader().ScanKeysAsync(source, new Kinde.Migration.Joining.UserKeyLog()))
                 {
-                    n += keys is null ? 0 : 1;
+                    n = scanned;
                 }
 
                 return n;

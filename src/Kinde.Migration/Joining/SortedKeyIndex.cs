@@ -31,17 +31,22 @@ internal sealed class SortedKeyIndex
         _slots = [.. _buildingSlots!];
         _buildingSlots = null;
 
-        // Sorting by (key, slot) as one 64+32-bit pair: keys first, insertion order among equal keys.
-        var pairs = new (ulong Key, int Slot)[_keys.Length];
-        for (int i = 0; i < pairs.Length; i++)
+        // Sorted by key, then by slot among equal keys (rare) so they keep insertion order: Array.Sort is not stable.
+        Array.Sort(_keys, _slots);
+        for (int i = 0; i < _keys.Length;)
         {
-            pairs[i] = (_keys[i], _slots[i]);
-        }
+            int end = i + 1;
+            while (end < _keys.Length && _keys[end] == _keys[i])
+            {
+                end++;
+            }
 
-        Array.Sort(pairs);
-        for (int i = 0; i < pairs.Length; i++)
-        {
-            (_keys[i], _slots[i]) = pairs[i];
+            if (end - i > 1)
+            {
+                Array.Sort(_slots, i, end - i);
+            }
+
+            i = end;
         }
 
         // About one key per run: the top log2(count) bits of the (well-mixed) key hash pick the run.

@@ -8,14 +8,23 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
     public bool IsNone => Key == 0 && Check == 0;
 
     /// <summary>An <c>auth0|…</c> user id; <see cref="None"/> for others, which no hash record can match.</summary>
-    public static HashedKey OfAuth0Id(string? userId) =>
-        userId is not null && userId.StartsWith("auth0|", StringComparison.Ordinal)
-            ? new(KeyHash.Of(userId), KeyHash.Check(userId, ignoreCase: false))
+    public static HashedKey OfAuth0Id(string? userId) => userId is null ? None : OfAuth0Id(userId.AsSpan());
+
+    /// <inheritdoc cref="OfAuth0Id(string?)"/>
+    public static HashedKey OfAuth0Id(ReadOnlySpan<char> userId) =>
+        userId.StartsWith("auth0|", StringComparison.Ordinal)
+            ? new(KeyHash.Of(userId, ignoreCase: false), KeyHash.Check(userId, ignoreCase: false))
             : None;
 
     /// <summary>An email, trimmed and case-insensitive; <see cref="None"/> for a blank one.</summary>
-    public static HashedKey OfEmail(string? email) =>
-        string.IsNullOrWhiteSpace(email) ? None : new(KeyHash.OfEmail(email), KeyHash.Check(email.AsSpan().Trim(), ignoreCase: true));
+    public static HashedKey OfEmail(string? email) => email is null ? None : OfEmail(email.AsSpan());
+
+    /// <inheritdoc cref="OfEmail(string?)"/>
+    public static HashedKey OfEmail(ReadOnlySpan<char> email)
+    {
+        email = email.Trim();
+        return email.IsEmpty ? None : new(KeyHash.Of(email, ignoreCase: true), KeyHash.Check(email, ignoreCase: true));
+    }
 }
 
 /// <summary>
@@ -42,20 +51,30 @@ internal sealed class UserKeyLog
     /// <summary>Logs the next user; <see langword="null"/> for a record that could not be read.</summary>
     public void Add(UserKeys? keys)
     {
+        if (keys is not { } user)
+        {
+            Add(HashedKey.None, HashedKey.None, []);
+            return;
+        }
+
+        HashedKey[] linked = [.. (user.LinkedAuth0Ids ?? []).Select(HashedKey.OfAuth0Id)];
+        Add(HashedKey.OfAuth0Id(user.UserId), HashedKey.OfEmail(user.Email), linked);
+    }
+
+    /// <summary>Logs the next user by its keys' hashes; a linked id equal to the user's own is left out.</summary>
+    public void Add(HashedKey id, HashedKey email, ReadOnlySpan<HashedKey> linkedAuth0Ids)
+    {
         if ((Count & (ChunkSize - 1)) == 0)
         {
             _chunks.Add(new (HashedKey, HashedKey)[ChunkSize]);
         }
 
-        if (keys is { } user)
+        _chunks[^1][Count & (ChunkSize - 1)] = (id, email);
+        foreach (HashedKey linked in linkedAuth0Ids)
         {
-            _chunks[^1][Count & (ChunkSize - 1)] = (HashedKey.OfAuth0Id(user.UserId), HashedKey.OfEmail(user.Email));
-            foreach (string id in user.LinkedAuth0Ids ?? [])
+            if (linked != id)
             {
-                if (!string.Equals(id, user.UserId, StringComparison.Ordinal))
-                {
-                    _linked.Add((Count, HashedKey.OfAuth0Id(id)));
-                }
+                _linked.Add((Count, linked));
             }
         }
 

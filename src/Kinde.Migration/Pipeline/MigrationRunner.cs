@@ -185,26 +185,26 @@ public class MigrationRunner
     {
         var users = new UserKeyLog();
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
-        IAsyncEnumerable<UserKeys?> scan = _userReader is Auth0UserReader builtIn
-            ? builtIn.ScanKeysAsync(source, cancellationToken)
-            : KeysOf(_userReader.ReadAsync(source, cancellationToken));
-        await foreach (UserKeys? keys in scan.ConfigureAwait(false))
+        IAsyncEnumerable<int> scan = _userReader is Auth0UserReader builtIn
+            ? builtIn.ScanKeysAsync(source, users, cancellationToken)
+            : LogKeysAsync(_userReader.ReadAsync(source, cancellationToken), users);
+        await foreach (int scanned in scan.ConfigureAwait(false))
         {
-            users.Add(keys);
-            if (users.Count % ProgressEvery == 0)
+            if (scanned % ProgressEvery == 0)
             {
-                progress?.Report(new MigrationProgress("scanning users", users.Count, 0, 0));
+                progress?.Report(new MigrationProgress("scanning users", scanned, 0, 0));
             }
         }
 
         return users;
     }
 
-    private static async IAsyncEnumerable<UserKeys?> KeysOf(IAsyncEnumerable<ExportRecord<Auth0User>> records)
+    private static async IAsyncEnumerable<int> LogKeysAsync(IAsyncEnumerable<ExportRecord<Auth0User>> records, UserKeyLog log)
     {
         await foreach (var record in records.ConfigureAwait(false))
         {
-            yield return record.Value is { } user ? UserKeys.Of(user) : null;
+            log.Add(record.Value is { } user ? UserKeys.Of(user) : null);
+            yield return log.Count;
         }
     }
 

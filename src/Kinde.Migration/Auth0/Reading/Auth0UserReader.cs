@@ -44,14 +44,20 @@ public sealed class Auth0UserReader : IAuth0UserReader
         }
     }
 
-    /// <summary>The join's first pass: for each record, the keys the join needs, or <see langword="null"/> for a record
-    /// that cannot be read. Much cheaper than <see cref="ReadAsync"/>: other values are skipped unparsed.</summary>
-    internal async IAsyncEnumerable<Joining.UserKeys?> ScanKeysAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>The join's first pass: for each record, logs the keys the join needs into <paramref name="log"/> (an
+    /// unreadable record without keys) and yields. Much cheaper than <see cref="ReadAsync"/>: other values are skipped
+    /// unparsed.</summary>
+    internal async IAsyncEnumerable<int> ScanKeysAsync(ExportSource source, Joining.UserKeyLog log, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
         await foreach (Frame frame in FramesAsync(framer, cancellationToken).ConfigureAwait(false))
         {
-            yield return frame.Kind == FrameKind.Record && Utf8.IsValid(frame.Json.Span) ? _parser.ScanKeys(frame.Json.Span) : null;
+            if (frame.Kind != FrameKind.Record || !Utf8.IsValid(frame.Json.Span) || !_parser.ScanKeys(frame.Json.Span, log))
+            {
+                log.Add(null);
+            }
+
+            yield return log.Count;
         }
     }
 
