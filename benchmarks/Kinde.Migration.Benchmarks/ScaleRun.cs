@@ -144,13 +144,9 @@ internal static class ScaleRun
             var scan = await MeasureAsync(async () =>
             {
                 await using var source = await ExportSource.OpenAsync(path);
-                long n = 0;
-                await foreach (int scanned in new Auth0UserReader().ScanKeysAsync(source, new Kinde.Migration.Joining.UserKeyLog()))
-                {
-                    n = scanned;
-                }
-
-                return n;
+                var log = new Kinde.Migration.Joining.UserKeyLog();
+                await new Auth0UserReader().ScanKeysAsync(source, log);
+                return log.Count;
             });
             var plain = await MeasureAsync(async () =>
             {

@@ -185,27 +185,23 @@ public class MigrationRunner
     {
         var users = new UserKeyLog();
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
-        IAsyncEnumerable<int> scan = _userReader is Auth0UserReader builtIn
-            ? builtIn.ScanKeysAsync(source, users, cancellationToken)
-            : LogKeysAsync(_userReader.ReadAsync(source, cancellationToken), users);
-        await foreach (int scanned in scan.ConfigureAwait(false))
+        Action<int>? report = progress is null ? null : scanned => progress.Report(new MigrationProgress("scanning users", scanned, 0, 0));
+        if (_userReader is Auth0UserReader builtIn)
         {
-            if (scanned % ProgressEvery == 0)
+            await builtIn.ScanKeysAsync(source, users, report, ProgressEvery, cancellationToken).ConfigureAwait(false);
+            return users;
+        }
+
+        await foreach (var record in _userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(record.Value is { } user ? UserKeys.Of(user) : null);
+            if (users.Count % ProgressEvery == 0)
             {
-                progress?.Report(new MigrationProgress("scanning users", scanned, 0, 0));
+                report?.Invoke(users.Count);
             }
         }
 
         return users;
-    }
-
-    private static async IAsyncEnumerable<int> LogKeysAsync(IAsyncEnumerable<ExportRecord<Auth0User>> records, UserKeyLog log)
-    {
-        await foreach (var record in records.ConfigureAwait(false))
-        {
-            log.Add(record.Value is { } user ? UserKeys.Of(user) : null);
-            yield return log.Count;
-        }
     }
 
     /// <summary>The second pass: one instance per run.</summary>
@@ -347,7 +343,7 @@ public class MigrationRunner
             MappingResult result = await runner._mapper.MapAsync(source.User, context, cancellationToken).ConfigureAwait(false);
 
             EmailGroup? group = null;
-            if (!string.IsNullOrWhiteSpace(source.User.Email))
+            if (sharedEmails.Count > 0 && !string.IsNullOrWhiteSpace(source.User.Email))
             {
                 ulong key = KeyHash.OfEmail(source.User.Email);
                 if (sharedEmails.TryGetValue(key, out int expected))
