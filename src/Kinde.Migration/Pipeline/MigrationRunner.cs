@@ -16,10 +16,10 @@ namespace Kinde.Migration.Pipeline;
 /// <remarks>
 /// <para>The user export is read twice. The first pass, run while the hash export is being indexed, only notes, per
 /// user, which hash it would take and how many users share each email, so the second pass can decide without guessing
-/// (and need not look the hash up again): a hash claimed by several users, or an
-/// email shared by several hashes or users, is ambiguous and not used; users sharing an email are merged (or the
-/// later ones rejected, per <see cref="MigrationOptions.DuplicateEmails"/>). A merge group is held until its last
-/// member has been read, so memory grows only with the number of users who share an email.</para>
+/// (and need not look the hash up again): a hash claimed by several users, or an email shared by several hashes or
+/// users, is ambiguous and not used; users sharing an email are merged (or the later ones rejected, per
+/// <see cref="MigrationOptions.DuplicateEmails"/>). A merge group is held until its last member has been read, so
+/// memory grows only with the number of users who share an email.</para>
 /// <para>Every user read is accounted for: <c>users_read = users_accepted + users_rejected + users_merged</c>.</para>
 /// </remarks>
 public class MigrationRunner
