@@ -188,7 +188,12 @@ internal sealed class PasswordHashIndex : IDisposable
         HashRecordCodec.Write(record, _encoded);
         _offsets.Add(_store.Append(_encoded.WrittenSpan));
         _lengths.Add(_encoded.WrittenCount);
-        var id = HashedKey.OfAuth0Id(record.Auth0UserId);
+        // Auth0UserId without building the string: "auth0|" + (alt_id ?? _id).
+        string bareId = record.AltId ?? record.Id;
+        Span<char> auth0Id = bareId.Length <= 256 ? stackalloc char[6 + bareId.Length] : new char[6 + bareId.Length];
+        "auth0|".CopyTo(auth0Id);
+        bareId.CopyTo(auth0Id[6..]);
+        var id = HashedKey.OfAuth0Id(auth0Id);
         _idCheck.Add(id.Check);
         _byId.Add(id.Key, slot);
         var email = HashedKey.OfEmail(record.EffectiveEmail);

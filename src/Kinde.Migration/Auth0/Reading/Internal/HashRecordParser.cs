@@ -40,7 +40,7 @@ internal static class HashRecordParser
                     case "lastpasswordreset": record.LastPasswordReset = JsonValues.Date(ref reader, "last_password_reset"); break;
                     case "tenant": record.Tenant = strings?.Get(ref reader, "tenant") ?? JsonValues.String(ref reader, "tenant"); break;
                     case "connection": record.Connection = strings?.Get(ref reader, "connection") ?? JsonValues.String(ref reader, "connection"); break;
-                    case "version": record.Version = JsonValues.StringOrNumber(ref reader, "version"); break;
+                    case "version": record.Version = reader.TokenType == JsonTokenType.String ? strings?.Get(ref reader, "version") ?? reader.GetString() : JsonValues.StringOrNumber(ref reader, "version"); break;
                     case "tmpisunique": record.TmpIsUnique = JsonValues.Boolean(ref reader, "_tmp_is_unique"); break;
                     case "identifiers": ReadIdentifiers(ref reader, record, "identifiers"); break;
                     default: reader.Skip(); break;
