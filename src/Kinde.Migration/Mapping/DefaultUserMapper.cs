@@ -162,30 +162,18 @@ public sealed class DefaultUserMapper : IUserMapper
 
         // An Auth0 import file's user_id has no strategy prefix (Auth0 adds it on import): it is a database user.
         string provider = primary.Provider ?? "auth0";
-        string connection = source.Identities.FirstOrDefault()?.Connection ?? source.Connection ?? provider;
+        string connection = (source.Identities.Count > 0 ? source.Identities[0].Connection : null) ?? source.Connection ?? provider;
 
         // Identities from the identities[] array, or the root user_id when the export has no array (CSV).
-        IEnumerable<(string Provider, string? Connection, string? Id, JsonObject? Profile)> identities = source.Identities.Count > 0
-            ? source.Identities.Select(i => (i.Provider ?? "", i.Connection, i.UserId, i.ProfileData))
-            : [(provider, connection, primary.Id, null)];
-
-        foreach (var (identityProvider, identityConnection, identityId, profile) in identities)
+        if (source.Identities.Count == 0)
         {
-            string? id = identityId;
-            string? socialType = SocialType(identityProvider, identityConnection);
-            if (socialType is not null && id is not null)
-            {
-                // Custom social (oauth2) identities carry "connection|id"; the provider knows the user by "id".
-                if (identityConnection is { Length: > 0 } prefix && id.StartsWith(prefix + "|", StringComparison.Ordinal))
-                {
-                    id = id[(prefix.Length + 1)..];
-                }
+            AddSocialIdentity(user, provider, connection, primary.Id, null);
+        }
 
-                if (!user.Identities.Any(i => i.Type == socialType && i.Value == id))
-                {
-                    user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
-                }
-            }
+        for (int i = 0; i < source.Identities.Count; i++)
+        {
+            Auth0Identity identity = source.Identities[i];
+            AddSocialIdentity(user, identity.Provider ?? "", identity.Connection, identity.UserId, identity.ProfileData);
         }
 
         if (provider is "auth0" or "email" or "sms" || SocialType(provider, connection) is not null)
@@ -203,6 +191,31 @@ public sealed class DefaultUserMapper : IUserMapper
 
         context.AddWarning($"unsupported_connection:{connection}");
         return null;
+    }
+
+    private void AddSocialIdentity(KindeUser user, string provider, string? connection, string? id, JsonObject? profile)
+    {
+        string? socialType = SocialType(provider, connection);
+        if (socialType is null || id is null)
+        {
+            return;
+        }
+
+        // Custom social (oauth2) identities carry "connection|id"; the provider knows the user by "id".
+        if (connection is { Length: > 0 } prefix && id.Length > prefix.Length && id[prefix.Length] == '|' && id.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            id = id[(prefix.Length + 1)..];
+        }
+
+        for (int i = 0; i < user.Identities.Count; i++)
+        {
+            if (user.Identities[i].Type == socialType && user.Identities[i].Value == id)
+            {
+                return;
+            }
+        }
+
+        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
     }
 
     private string? SocialType(string provider, string? connection) =>
