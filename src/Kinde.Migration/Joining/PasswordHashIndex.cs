@@ -64,19 +64,31 @@ internal sealed class PasswordHashIndex : IDisposable
     {
         await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            HashesRead++;
-            if (record.Value is null)
-            {
-                HashesRejected++;
-                Rejections.Add(record.Error!);
-            }
-            else
-            {
-                Add(record.Value);
-            }
+            Add(record);
         }
 
         Seal();
+    }
+
+    /// <summary>Like the other overload, from the built-in reader without an asynchronous enumerator per record.</summary>
+    public async Task AddAllAsync(PasswordHashReader reader, ExportSource source, CancellationToken cancellationToken)
+    {
+        await reader.ReadAllAsync(source, Add, cancellationToken).ConfigureAwait(false);
+        Seal();
+    }
+
+    private void Add(ExportRecord<Auth0PasswordHash> record)
+    {
+        HashesRead++;
+        if (record.Value is null)
+        {
+            HashesRejected++;
+            Rejections.Add(record.Error!);
+        }
+        else
+        {
+            Add(record.Value);
+        }
     }
 
     private void Seal()

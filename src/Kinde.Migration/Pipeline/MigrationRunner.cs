@@ -162,7 +162,9 @@ public class MigrationRunner
         try
         {
             await using var source = await ExportSource.OpenAsync(passwordsPath, cancellationToken).ConfigureAwait(false);
-            await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await (_hashReader is PasswordHashReader builtIn
+                ? index.AddAllAsync(builtIn, source, cancellationToken)
+                : index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
