@@ -340,15 +340,26 @@ public sealed class DefaultUserMapper : IUserMapper
             else
             {
                 string propertyKey = _options.PropertyKeys.TryGetValue(fullKey, out string? explicitKey) ? explicitKey : name.PropertyKey(prefix);
-                string text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : CompactJson(ref reader);
+                string text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : CompactJson(ref reader, utf8);
                 CarryAsProperty(fullKey, propertyKey, text, user, context);
             }
         }
     }
 
     /// <summary>Re-writes the current value compactly, with readable letters (as <see cref="ToText"/> does for trees).</summary>
-    private static string CompactJson(ref Utf8JsonReader reader)
+    private static string CompactJson(ref Utf8JsonReader reader, byte[] utf8)
     {
+        // Text of printable ASCII without spaces or backslashes is compact and needs no escaping: it is kept as written.
+        int start = (int)reader.TokenStartIndex;
+        Utf8JsonReader end = reader;
+        end.Skip();
+        ReadOnlySpan<byte> raw = utf8.AsSpan(start, (int)end.BytesConsumed - start);
+        if (!raw.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E) && !raw.Contains((byte)'\\'))
+        {
+            reader = end;
+            return Encoding.ASCII.GetString(raw);
+        }
+
         // One buffer and writer per thread, reused: a pair per value was most of the mapping's garbage.
         var buffer = t_compactBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();

@@ -688,6 +688,44 @@ public sealed class DefaultUserMapperTests
         }
     }
 
+    [Test]
+    public async Task MetadataValues_CompactPrintableAscii_AreCarriedExactlyAsWritten()
+    {
+        // Such text needs no rewriting: every character but a quote or backslash, in keys and values, at any depth.
+        var chars = Enumerable.Range(0x21, 0x7E - 0x21 + 1).Select(c => (char)c).Where(c => c is not ('"' or '\\')).ToArray();
+        string values = string.Join(",", chars.Select((c, i) => $$$"""{"k{{{c}}}":"a{{{c}}}b","n":[{{{i}}},-2.5e3,0.1,true,false,null,{}],"o":{"x":[[]]}}"""));
+        string json = $$$"""{"user_id":"auth0|1","user_metadata":{"all":[{{{values}}}],"n":-12.5E+3,"t":true,"z":null,"e":{},"a":[]}}""";
+        var records = await TestData.ReadUsersFromTextAsync(json);
+
+        var user = (await new DefaultUserMapper(new MappingOptions()).MapAsync(records[0].Value!, Context())).User!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(user.Properties["auth0_user_all"], Is.EqualTo($"[{values}]"));
+            Assert.That(user.Properties["auth0_user_n"], Is.EqualTo("-12.5E+3"));
+            Assert.That(user.Properties["auth0_user_t"], Is.EqualTo("true"));
+            Assert.That(user.Properties["auth0_user_e"], Is.EqualTo("{}"));
+            Assert.That(user.Properties["auth0_user_a"], Is.EqualTo("[]"));
+        }
+    }
+
+    [Test]
+    public async Task MetadataValues_WithSpacesEscapesOrLetters_AreRewrittenCompactAndReadable()
+    {
+        var records = await TestData.ReadUsersFromTextAsync("""
+            {"user_id":"auth0|1","user_metadata":{"a":{ "x" : [1, 2] },"b":["caf\u00e9","\/","tab\t"],"c":{"k":"Zoë"}}}
+            """);
+
+        var user = (await new DefaultUserMapper(new MappingOptions()).MapAsync(records[0].Value!, Context())).User!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(user.Properties["auth0_user_a"], Is.EqualTo("""{"x":[1,2]}"""));
+            Assert.That(user.Properties["auth0_user_b"], Is.EqualTo("""["café","/","tab\t"]"""));
+            Assert.That(user.Properties["auth0_user_c"], Is.EqualTo("""{"k":"Zoë"}"""));
+        }
+    }
+
     // ---- helpers ----
 
     private static async Task<List<Auth0User>> ReadJobExportAsync()
