@@ -12,7 +12,7 @@ namespace Kinde.Migration.Joining;
 /// <para>Each hash record is stored once, in its compact form (<see cref="HashRecordCodec"/>), in a
 /// <see cref="HashRecordStore"/> (memory up to a threshold, then an owner-only temporary file). The in-memory indexes
 /// hold only 64-bit key hashes and slot numbers in sorted arrays (<see cref="SortedKeyIndex"/>), plus a second
-/// independent 64-bit check hash per key: about 60 bytes per record. A lookup must match both hashes, and the stored
+/// independent 64-bit check hash per key: about 64 bytes per record. A lookup must match both hashes, and the stored
 /// record is read back only for a match.</para>
 /// <para>The join is two-pass over the user export: <see cref="ClaimAll"/> is called with every user's keys first, so
 /// that when <see cref="Resolve"/> runs, it is known whether a hash is claimed by id by several users, or by email

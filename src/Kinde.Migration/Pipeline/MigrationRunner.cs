@@ -124,7 +124,8 @@ public class MigrationRunner
     /// users' claims on the hashes and finds the emails several users share.</summary>
     private async Task<(PasswordHashIndex? Index, Dictionary<ulong, int> SharedEmails)> FirstPassAsync(string usersPath, string? passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
-        // Only the scan reports progress from here on: the two tasks run at once, and a caller's IProgress need not be thread-safe.
+        // Only the scan reports progress from here on: the two tasks run at once, and a caller's IProgress need not
+        // be thread-safe.
         if (passwordsPath is not null)
         {
             progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
@@ -188,10 +189,10 @@ public class MigrationRunner
     {
         var users = new UserKeyLog();
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
-        Action<int>? report = progress is null ? null : scanned => progress.Report(new MigrationProgress("scanning users", scanned, 0, 0));
+        Action<int>? reportProgress = progress is null ? null : scanned => progress.Report(new MigrationProgress("scanning users", scanned, 0, 0));
         if (_userReader is Auth0UserReader builtIn)
         {
-            await builtIn.ScanKeysAsync(source, users, report, ProgressEvery, cancellationToken).ConfigureAwait(false);
+            await builtIn.ScanKeysAsync(source, users, reportProgress, ProgressEvery, cancellationToken).ConfigureAwait(false);
             return users;
         }
 
@@ -200,7 +201,7 @@ public class MigrationRunner
             users.Add(record.Value is { } user ? UserKeys.Of(user) : null);
             if (users.Count % ProgressEvery == 0)
             {
-                report?.Invoke(users.Count);
+                reportProgress?.Invoke(users.Count);
             }
         }
 
