@@ -227,6 +227,24 @@ public class MigrationRunnerTests
     }
 
     [Test]
+    public void MissingUsers_WithHashesSpilledToDisk_FailsAndLeavesNoSpillFile()
+    {
+        // The hash index is built while the users are scanned: when the scan fails, the index must still be disposed.
+        string spill = _dir.File("spill");
+        Assert.ThrowsAsync<FileNotFoundException>(() => Builder(o => { o.HashIndexMemoryBytes = 0; o.TempDirectory = spill; })
+            .Build().RunAsync(_dir.File("nope.ndjson"), TestData.PathOf("sample/passwords.ndjson")));
+        Assert.That(Directory.Exists(spill) ? Directory.GetFiles(spill) : [], Is.Empty);
+    }
+
+    [Test]
+    public void UnreadableHashes_FailTheRun_WhileTheUsersAreScanned()
+    {
+        string hashes = _dir.Write("hashes.csv", "_id,passwordHash\nabc,x\n");
+        Assert.ThrowsAsync<ExportFormatException>(() => Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), hashes));
+        Assert.That(File.Exists(_dir.File("out/report.json")), Is.False);
+    }
+
+    [Test]
     public async Task EarlierOutput_IsNeverMixedWithANewRun()
     {
         await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"));
