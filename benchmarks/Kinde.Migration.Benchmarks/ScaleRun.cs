@@ -75,6 +75,7 @@ internal static class ScaleRun
             var mapper = new Kinde.Migration.Mapping.DefaultUserMapper(new Kinde.Migration.Mapping.MappingOptions());
             var validator = new Kinde.Migration.Validation.KindeUserValidator();
             var ctx = new Kinde.Migration.Mapping.MappingContext(Kinde.Migration.Pipeline.MigrationMode.WithPasswords, default, _ => { }, (_, _) => { });
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
             var sw = Stopwatch.StartNew();
             var mapped = new List<Kinde.Migration.Target.KindeUser>();
             foreach (var u in list)
@@ -86,7 +87,8 @@ internal static class ScaleRun
                 }
             }
 
-            Console.WriteLine($"map: {list.Count / sw.Elapsed.TotalSeconds:N0} users/s");
+            Console.WriteLine($"map: {list.Count / sw.Elapsed.TotalSeconds:N0} users/s, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / list.Count:N0} B/user");
+            allocated = GC.GetTotalAllocatedBytes(precise: true);
             sw.Restart();
             int bad = 0;
             foreach (var k in mapped)
@@ -94,7 +96,21 @@ internal static class ScaleRun
                 bad += validator.Validate(k).Count > 0 ? 1 : 0;
             }
 
-            Console.WriteLine($"validate: {mapped.Count / sw.Elapsed.TotalSeconds:N0} users/s ({bad} invalid)");
+            Console.WriteLine($"validate: {mapped.Count / sw.Elapsed.TotalSeconds:N0} users/s, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / mapped.Count:N0} B/user ({bad} invalid)");
+            using var encoder = new Kinde.Migration.Target.Files.Internal.NdJsonUserEncoder();
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
+            var warnings = new Kinde.Migration.Target.Files.Internal.WarningSet();
+            allocated = GC.GetTotalAllocatedBytes(precise: true);
+            sw.Restart();
+            long bytes = 0;
+            foreach (var k in mapped)
+            {
+                encoder.Encode(k, buffer, warnings);
+                bytes += buffer.WrittenCount;
+                buffer.ResetWrittenCount();
+            }
+
+            Console.WriteLine($"encode: {mapped.Count / sw.Elapsed.TotalSeconds:N0} users/s, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / mapped.Count:N0} B/user ({bytes / mapped.Count} B/line)");
             return 0;
         }
 
@@ -128,13 +144,9 @@ internal static class ScaleRun
             var scan = await MeasureAsync(async () =>
             {
                 await using var source = await ExportSource.OpenAsync(path);
-                long n = 0;
-                await foreach (var keys in new Auth0UserReader().ScanKeysAsync(source))
-                {
-                    n += keys is null ? 0 : 1;
-                }
-
-                return n;
+                var log = new Kinde.Migration.Joining.UserKeyLog();
+                await new Auth0UserReader().ScanKeysAsync(source, log);
+                return log.Count;
             });
             var plain = await MeasureAsync(async () =>
             {
@@ -175,7 +187,7 @@ internal static class ScaleRun
                 }
 
                 return n;
-            });
+            }, "read only");
 
             string output = Path.Combine(dir, "convert-out");
             if (Directory.Exists(output))
@@ -197,7 +209,7 @@ internal static class ScaleRun
 
                 report = await builder.Build().RunAsync(users, s_noHashes ? null : hashes, progress);
                 return report.UsersRead;
-            });
+            }, "convert");
             Console.WriteLine($"  GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s (process totals)");
             Console.WriteLine("  phases (start, s): " + string.Join(", ", phases.Select(p => $"{p.Phase} {p.Seconds:F2}")));
 
@@ -239,14 +251,19 @@ internal static class ScaleRun
         }
     }
 
-    private static async Task<(long Records, double Seconds, double AllocatedPerRecord)> MeasureAsync(Func<Task<long>> work)
+    /// <summary>Times <paramref name="work"/>; the CPU time (all threads) is printed too: on a shared machine it is
+    /// steadier than the elapsed time.</summary>
+    private static async Task<(long Records, double Seconds, double AllocatedPerRecord)> MeasureAsync(Func<Task<long>> work, string name = "")
     {
         GC.Collect();
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         long records = await work();
         double seconds = sw.Elapsed.TotalSeconds;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double perRecord = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)Math.Max(records, 1);
+        Console.WriteLine($"  {seconds:F2} s elapsed, {cpuSeconds:F2} s CPU, {name}");
         return (records, seconds, perRecord);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Auth0.Reading.Internal;
@@ -8,20 +9,24 @@ namespace Kinde.Migration.Joining;
 /// Index of the password-hash export for the join: by <c>auth0|(alt_id ?? _id)</c> and by email, with bounded memory.
 /// </summary>
 /// <remarks>
-/// <para>Each hash record is stored once, serialized, in a <see cref="HashRecordStore"/> (memory up to a threshold,
-/// then an owner-only temporary file). The in-memory indexes hold only 64-bit key hashes and slot numbers in sorted
-/// arrays (<see cref="SortedKeyIndex"/>), plus a second independent 64-bit check hash per key: about 60 bytes per
-/// record. A lookup must match both hashes, and the stored record is read back only for a match.</para>
-/// <para>The join is two-pass over the user export: <see cref="Claim"/> is called for every readable user first, so
+/// <para>Each hash record is stored once, in its compact form (<see cref="HashRecordCodec"/>), in a
+/// <see cref="HashRecordStore"/> (memory up to a threshold, then an owner-only temporary file). The in-memory indexes
+/// hold only 64-bit key hashes and slot numbers in sorted arrays (<see cref="SortedKeyIndex"/>), plus a second
+/// independent 64-bit check hash per key: about 64 bytes per record. A lookup must match both hashes, and the stored
+/// record is read back only for a match.</para>
+/// <para>The join is two-pass over the user export: <see cref="ClaimAll"/> is called with every user's keys first, so
 /// that when <see cref="Resolve"/> runs, it is known whether a hash is claimed by id by several users, or by email
 /// by several users — both are ambiguous and no guess is made.</para>
 /// </remarks>
 internal sealed class PasswordHashIndex : IDisposable
 {
+    private const int NotFound = -1;
     private const int SeveralHashesShareEmail = -2;
+    private const int LookUpAgain = -3;
 
     private readonly HashRecordStore _store;
     private readonly LowCardinalityStrings _strings = new();
+    private readonly ArrayBufferWriter<byte> _encoded = new(512);
     private readonly List<long> _offsets = [];
     private readonly List<int> _lengths = [];
     private readonly List<ulong> _idCheck = [];
@@ -32,6 +37,11 @@ internal sealed class PasswordHashIndex : IDisposable
     private byte[] _idClaims = [];
     private byte[] _emailClaims = [];
     private bool[] _used = [];
+
+    // Per user, by place in the export: what the first pass found (a slot << 1, | 1 when found by email; or one of
+    // the negative constants), and a fingerprint of the keys it was found with (12 bytes a user).
+    private int[] _found = [];
+    private ulong[] _fingerprints = [];
 
     public PasswordHashIndex(long inMemoryBytes, string tempDirectory)
     {
@@ -54,34 +64,31 @@ internal sealed class PasswordHashIndex : IDisposable
     {
         await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            AddRecord(record, null);
+            Add(record);
         }
 
         Seal();
     }
 
-    /// <summary>Like the other overload, storing each record's original text instead of writing it again.</summary>
-    public async Task AddAllAsync(IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> records, CancellationToken cancellationToken)
+    /// <summary>Like the other overload, from the built-in reader without an asynchronous enumerator per record.</summary>
+    public async Task AddAllAsync(PasswordHashReader reader, ExportSource source, CancellationToken cancellationToken)
     {
-        await foreach (var (record, utf8) in records.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            AddRecord(record, utf8);
-        }
-
+        await reader.ReadAllAsync(source, Add, cancellationToken).ConfigureAwait(false);
         Seal();
     }
 
-    private void AddRecord(ExportRecord<Auth0PasswordHash> record, ReadOnlyMemory<byte>? utf8)
+    private void Add(ExportRecord<Auth0PasswordHash> record)
     {
         HashesRead++;
         if (record.Value is null)
         {
             HashesRejected++;
             Rejections.Add(record.Error!);
-            return;
         }
-
-        Add(record.Value, utf8);
+        else
+        {
+            Add(record.Value);
+        }
     }
 
     private void Seal()
@@ -95,45 +102,75 @@ internal sealed class PasswordHashIndex : IDisposable
         _used = new bool[_offsets.Count];
     }
 
-    /// <summary>First pass: notes which hashes this user would take, by id or (failing that) by email.</summary>
-    public void Claim(UserKeys user)
+    /// <summary>After the first pass: notes which hashes each user would take, by id or (failing that) by email, and
+    /// remembers what was found for each user so that <see cref="Resolve"/> need not look it up again.</summary>
+    public void ClaimAll(UserKeyLog users)
     {
-        int slot = FindById(user.UserId, user.LinkedAuth0Ids, out _);
-        if (slot >= 0)
+        _found = new int[users.Count];
+        _fingerprints = new ulong[users.Count];
+        IReadOnlyList<(int User, HashedKey Id)> linked = users.Linked;
+        int next = 0;
+        for (int user = 0; user < users.Count; user++)
         {
-            _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
-            return;
-        }
+            var (id, email) = users[user];
+            _fingerprints[user] = Fingerprint(id, email);
+            int slot = FindId(id);
+            _found[user] = slot >= 0 ? slot << 1 : NotFound;
+            for (; next < linked.Count && linked[next].User == user; next++)
+            {
+                if (slot < 0 && FindId(linked[next].Id) is int linkedSlot and >= 0)
+                {
+                    // Rare, and the fingerprint does not cover identities: looked up again in the second pass.
+                    slot = linkedSlot;
+                    _found[user] = LookUpAgain;
+                }
+            }
 
-        slot = FindByEmail(user.Email);
-        if (slot >= 0)
-        {
-            _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+            if (slot >= 0)
+            {
+                _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
+                continue;
+            }
+
+            slot = FindByEmail(email);
+            _found[user] = slot >= 0 ? (slot << 1) | 1 : slot;
+            if (slot >= 0)
+            {
+                _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+            }
         }
     }
 
     /// <summary>Second pass: the user's hash, if exactly one unambiguous match exists.</summary>
-    public PasswordJoinResult Resolve(Auth0User user)
+    /// <param name="user">The user.</param>
+    /// <param name="position">The user's place in the export (0 for the first record, readable or not), as in the
+    /// first pass; a user whose keys differ from the first pass's at that place is looked up again.</param>
+    public PasswordJoinResult Resolve(Auth0User user, long position)
     {
-        int slot = FindById(user.UserId, UserKeys.LinkedAuth0IdsOf(user), out bool linked);
+        var id = HashedKey.OfAuth0Id(user.UserId);
+        var email = HashedKey.OfEmail(user.Email);
+        int slot;
+        bool linked = false;
+        if (position < _found.Length && _found[position] != LookUpAgain && _fingerprints[position] == Fingerprint(id, email))
+        {
+            int found = _found[position];
+            slot = found >= 0 && (found & 1) == 0 ? found >> 1 : -1;
+            if (slot < 0)
+            {
+                return ResolveByEmail(found >= 0 ? found >> 1 : found);
+            }
+        }
+        else
+        {
+            slot = FindById(user, id, out linked);
+        }
+
         if (slot >= 0)
         {
             return _idClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, linked ? PasswordJoinOutcome.ByLinkedIdentity : PasswordJoinOutcome.ById);
         }
 
-        slot = FindByEmail(user.Email);
-        if (slot == SeveralHashesShareEmail)
-        {
-            return new(PasswordJoinOutcome.Ambiguous, null);
-        }
-
-        if (slot < 0 || _idClaims[slot] > 0)
-        {
-            // A hash that belongs to another user by id is never handed out by email.
-            return new(PasswordJoinOutcome.NotFound, null);
-        }
-
-        return _emailClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, PasswordJoinOutcome.ByEmail);
+        return ResolveByEmail(FindByEmail(email));
     }
 
     /// <summary>Hashes that no user took (after the second pass).</summary>
@@ -156,20 +193,26 @@ internal sealed class PasswordHashIndex : IDisposable
         return new(outcome, Load(slot));
     }
 
-    private void Add(Auth0PasswordHash record, ReadOnlyMemory<byte>? utf8)
+    private void Add(Auth0PasswordHash record)
     {
-        string id = record.Auth0UserId;
         int slot = _offsets.Count;
-        ReadOnlySpan<byte> serialized = utf8 is { } text ? text.Span : Auth0PasswordHashJson.ToUtf8(record);
-        _offsets.Add(_store.Append(serialized));
-        _lengths.Add(serialized.Length);
-        _idCheck.Add(KeyHash.Check(id, ignoreCase: false));
-        _byId.Add(KeyHash.Of(id), slot);
-        string? email = record.EffectiveEmail?.Trim();
-        _emailCheck.Add(string.IsNullOrEmpty(email) ? 0 : KeyHash.Check(email, ignoreCase: true));
-        if (!string.IsNullOrEmpty(email))
+        _encoded.ResetWrittenCount();
+        HashRecordCodec.Write(record, _encoded);
+        _offsets.Add(_store.Append(_encoded.WrittenSpan));
+        _lengths.Add(_encoded.WrittenCount);
+        // Auth0UserId without building the string: "auth0|" + (alt_id ?? _id).
+        string bareId = record.AltId ?? record.Id;
+        Span<char> auth0Id = bareId.Length <= 256 ? stackalloc char[6 + bareId.Length] : new char[6 + bareId.Length];
+        "auth0|".CopyTo(auth0Id);
+        bareId.CopyTo(auth0Id[6..]);
+        var id = HashedKey.OfAuth0Id(auth0Id);
+        _idCheck.Add(id.Check);
+        _byId.Add(id.Key, slot);
+        var email = HashedKey.OfEmail(record.EffectiveEmail);
+        _emailCheck.Add(email.Check);
+        if (!email.IsNone)
         {
-            _byEmail.Add(KeyHash.OfEmail(email), slot);
+            _byEmail.Add(email.Key, slot);
         }
     }
 
@@ -190,19 +233,38 @@ internal sealed class PasswordHashIndex : IDisposable
         }
     }
 
-    private Auth0PasswordHash Load(int slot) => HashRecordParser.Parse(_store.Read(_offsets[slot], _lengths[slot]), _strings);
+    private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(_offsets[slot], _lengths[slot]), _strings);
 
-    private int FindById(string? userId, IReadOnlyList<string>? linkedAuth0Ids, out bool linked)
+    private PasswordJoinResult ResolveByEmail(int slot)
+    {
+        if (slot == SeveralHashesShareEmail)
+        {
+            return new(PasswordJoinOutcome.Ambiguous, null);
+        }
+
+        if (slot < 0 || _idClaims[slot] > 0)
+        {
+            // A hash that belongs to another user by id is never handed out by email.
+            return new(PasswordJoinOutcome.NotFound, null);
+        }
+
+        return _emailClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, PasswordJoinOutcome.ByEmail);
+    }
+
+    private static ulong Fingerprint(HashedKey id, HashedKey email) => (id.Check * 0x9E3779B97F4A7C15UL) ^ email.Check;
+
+    private int FindById(Auth0User user, HashedKey id, out bool linked)
     {
         linked = false;
-        if (userId is not null && FindId(userId) is int direct and >= 0)
+        if (FindId(id) is int direct and >= 0)
         {
             return direct;
         }
 
-        foreach (string id in linkedAuth0Ids ?? [])
+        // The linked ids are only worked out when the user's own id has no hash.
+        foreach (string linkedId in UserKeys.LinkedAuth0IdsOf(user) ?? [])
         {
-            if (!string.Equals(userId, id, StringComparison.Ordinal) && FindId(id) is int slot and >= 0)
+            if (!string.Equals(user.UserId, linkedId, StringComparison.Ordinal) && FindId(HashedKey.OfAuth0Id(linkedId)) is int slot and >= 0)
             {
                 linked = true;
                 return slot;
@@ -212,17 +274,16 @@ internal sealed class PasswordHashIndex : IDisposable
         return -1;
     }
 
-    private int FindId(string auth0UserId)
+    private int FindId(HashedKey id)
     {
-        if (!auth0UserId.StartsWith("auth0|", StringComparison.Ordinal))
+        if (id.IsNone)
         {
             return -1;
         }
 
-        ulong check = KeyHash.Check(auth0UserId, ignoreCase: false);
-        foreach (int slot in _byId.Find(KeyHash.Of(auth0UserId)))
+        foreach (int slot in _byId.Find(id.Key))
         {
-            if (!_duplicate[slot] && _idCheck[slot] == check)
+            if (!_duplicate[slot] && _idCheck[slot] == id.Check)
             {
                 return slot;
             }
@@ -232,18 +293,17 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     /// <summary>The one hash whose email matches, -1 for none, or <see cref="SeveralHashesShareEmail"/>.</summary>
-    private int FindByEmail(string? email)
+    private int FindByEmail(HashedKey email)
     {
-        if (string.IsNullOrWhiteSpace(email))
+        if (email.IsNone)
         {
             return -1;
         }
 
-        ulong check = KeyHash.Check(email.AsSpan().Trim(), ignoreCase: true);
         int found = -1;
-        foreach (int slot in _byEmail.Find(KeyHash.OfEmail(email)))
+        foreach (int slot in _byEmail.Find(email.Key))
         {
-            if (_duplicate[slot] || _emailCheck[slot] != check)
+            if (_duplicate[slot] || _emailCheck[slot] != email.Check)
             {
                 continue;
             }

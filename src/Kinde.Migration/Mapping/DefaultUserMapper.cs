@@ -30,8 +30,15 @@ public sealed class DefaultUserMapper : IUserMapper
     // Property values are text that the import file escapes again: keep letters readable, as the user wrote them.
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? t_compactBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_compactWriter;
+
     private readonly MappingOptions _options;
     private readonly PasswordConversionOptions _passwordOptions;
+    private readonly MetadataKeyNames _keyNames = new();
 
     /// <summary>Initializes a new instance of the <see cref="DefaultUserMapper"/> class.</summary>
     /// <param name="options">The mapping options.</param>
@@ -155,30 +162,18 @@ public sealed class DefaultUserMapper : IUserMapper
 
         // An Auth0 import file's user_id has no strategy prefix (Auth0 adds it on import): it is a database user.
         string provider = primary.Provider ?? "auth0";
-        string connection = source.Identities.FirstOrDefault()?.Connection ?? source.Connection ?? provider;
+        string connection = (source.Identities.Count > 0 ? source.Identities[0].Connection : null) ?? source.Connection ?? provider;
 
         // Identities from the identities[] array, or the root user_id when the export has no array (CSV).
-        IEnumerable<(string Provider, string? Connection, string? Id, JsonObject? Profile)> identities = source.Identities.Count > 0
-            ? source.Identities.Select(i => (i.Provider ?? "", i.Connection, i.UserId, i.ProfileData))
-            : [(provider, connection, primary.Id, null)];
-
-        foreach (var (identityProvider, identityConnection, identityId, profile) in identities)
+        if (source.Identities.Count == 0)
         {
-            string? id = identityId;
-            string? socialType = SocialType(identityProvider, identityConnection);
-            if (socialType is not null && id is not null)
-            {
-                // Custom social (oauth2) identities carry "connection|id"; the provider knows the user by "id".
-                if (identityConnection is { Length: > 0 } prefix && id.StartsWith(prefix + "|", StringComparison.Ordinal))
-                {
-                    id = id[(prefix.Length + 1)..];
-                }
+            AddSocialIdentity(user, provider, connection, primary.Id, null);
+        }
 
-                if (!user.Identities.Any(i => i.Type == socialType && i.Value == id))
-                {
-                    user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
-                }
-            }
+        for (int i = 0; i < source.Identities.Count; i++)
+        {
+            Auth0Identity identity = source.Identities[i];
+            AddSocialIdentity(user, identity.Provider ?? "", identity.Connection, identity.UserId, identity.ProfileData);
         }
 
         if (provider is "auth0" or "email" or "sms" || SocialType(provider, connection) is not null)
@@ -196,6 +191,31 @@ public sealed class DefaultUserMapper : IUserMapper
 
         context.AddWarning($"unsupported_connection:{connection}");
         return null;
+    }
+
+    private void AddSocialIdentity(KindeUser user, string provider, string? connection, string? id, JsonObject? profile)
+    {
+        string? socialType = SocialType(provider, connection);
+        if (socialType is null || id is null)
+        {
+            return;
+        }
+
+        // Custom social (oauth2) identities carry "connection|id"; the provider knows the user by "id".
+        if (connection is { Length: > 0 } prefix && id.Length > prefix.Length && id[prefix.Length] == '|' && id.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            id = id[(prefix.Length + 1)..];
+        }
+
+        for (int i = 0; i < user.Identities.Count; i++)
+        {
+            if (user.Identities[i].Type == socialType && user.Identities[i].Value == id)
+            {
+                return;
+            }
+        }
+
+        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
     }
 
     private string? SocialType(string provider, string? connection) =>
@@ -296,9 +316,9 @@ public sealed class DefaultUserMapper : IUserMapper
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
+            MetadataKeyName name = _keyNames.Get(ref reader, root);
+            (string key, string fullKey) = (name.Key, name.FullKey);
             reader.Read();
-            string fullKey = root + "." + key;
             if (IsRulePath(fullKey, _options.RolesPath) || IsRulePath(fullKey, _options.OrganizationsPath))
             {
                 // Rules need the value as a tree; they concern a key or two, not every key of every user.
@@ -319,45 +339,61 @@ public sealed class DefaultUserMapper : IUserMapper
             }
             else
             {
-                string propertyKey = _options.PropertyKeys.TryGetValue(fullKey, out string? explicitKey) ? explicitKey : prefix + SanitizeKey(key);
-                string text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : CompactJson(ref reader);
+                string propertyKey = _options.PropertyKeys.TryGetValue(fullKey, out string? explicitKey) ? explicitKey : name.PropertyKey(prefix);
+                string text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : CompactJson(ref reader, utf8);
                 CarryAsProperty(fullKey, propertyKey, text, user, context);
             }
         }
     }
 
     /// <summary>Re-writes the current value compactly, with readable letters (as <see cref="ToText"/> does for trees).</summary>
-    private static string CompactJson(ref Utf8JsonReader reader)
+    private static string CompactJson(ref Utf8JsonReader reader, byte[] utf8)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Readable.Encoder }))
+        // Text of printable ASCII without spaces or backslashes is compact and needs no escaping: it is kept as written.
+        int start = (int)reader.TokenStartIndex;
+        Utf8JsonReader end = reader;
+        end.Skip();
+        ReadOnlySpan<byte> raw = utf8.AsSpan(start, (int)end.BytesConsumed - start);
+        if (!raw.ContainsAnyExceptInRange((byte)0x21, (byte)0x7E) && !raw.Contains((byte)'\\'))
         {
-            int depth = reader.CurrentDepth;
-            while (true)
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject: writer.WriteStartObject(); break;
-                    case JsonTokenType.EndObject: writer.WriteEndObject(); break;
-                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
-                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
-                    case JsonTokenType.PropertyName: writer.WritePropertyName(reader.GetString()!); break;
-                    case JsonTokenType.String: writer.WriteStringValue(reader.GetString()); break;
-                    case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
-                    case JsonTokenType.True: writer.WriteBooleanValue(true); break;
-                    case JsonTokenType.False: writer.WriteBooleanValue(false); break;
-                    case JsonTokenType.Null: writer.WriteNullValue(); break;
-                }
+            reader = end;
+            return Encoding.ASCII.GetString(raw);
+        }
 
-                // Done after a scalar at the starting depth, or after the end token that closes the starting container.
-                bool closed = reader.CurrentDepth == depth && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
-                if (closed || !reader.Read())
-                {
-                    break;
-                }
+        // One buffer and writer per thread, reused: a pair per value was most of the mapping's garbage.
+        var buffer = t_compactBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var writer = t_compactWriter ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Readable.Encoder });
+        writer.Reset(buffer);
+        int depth = reader.CurrentDepth;
+        while (true)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject: writer.WriteStartObject(); break;
+                case JsonTokenType.EndObject: writer.WriteEndObject(); break;
+                case JsonTokenType.StartArray: writer.WriteStartArray(); break;
+                case JsonTokenType.EndArray: writer.WriteEndArray(); break;
+                // Unescaped text is written from its UTF-8 bytes: the writer escapes it the same way as a string.
+                case JsonTokenType.PropertyName when !reader.ValueIsEscaped: writer.WritePropertyName(reader.ValueSpan); break;
+                case JsonTokenType.PropertyName: writer.WritePropertyName(reader.GetString()!); break;
+                case JsonTokenType.String when !reader.ValueIsEscaped: writer.WriteStringValue(reader.ValueSpan); break;
+                case JsonTokenType.String: writer.WriteStringValue(reader.GetString()); break;
+                case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
+                case JsonTokenType.True: writer.WriteBooleanValue(true); break;
+                case JsonTokenType.False: writer.WriteBooleanValue(false); break;
+                case JsonTokenType.Null: writer.WriteNullValue(); break;
+            }
+
+            // Done after a scalar at the starting depth, or after the end token that closes the starting container.
+            bool closed = reader.CurrentDepth == depth && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
+            if (closed || !reader.Read())
+            {
+                break;
             }
         }
 
+        writer.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
@@ -413,7 +449,7 @@ public sealed class DefaultUserMapper : IUserMapper
     }
 
     private static bool IsRulePath(string fullKey, string? path) =>
-        path is not null && (path == fullKey || path.StartsWith(fullKey + ".", StringComparison.Ordinal));
+        path is not null && path.StartsWith(fullKey, StringComparison.Ordinal) && (path.Length == fullKey.Length || path[fullKey.Length] == '.');
 
     private static JsonNode? Lookup(JsonNode? node, string path, string fullKey)
     {

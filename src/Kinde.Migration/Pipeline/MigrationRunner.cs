@@ -14,11 +14,12 @@ namespace Kinde.Migration.Pipeline;
 /// <see cref="MigrationReport"/> (also written as <c>report.json</c>, beside <c>rejected.ndjson</c>).
 /// </summary>
 /// <remarks>
-/// <para>The user export is read twice. The first pass only notes, per user, which hash it would take and how many
-/// users share each email, so the second pass can decide without guessing: a hash claimed by several users, or an
-/// email shared by several hashes or users, is ambiguous and not used; users sharing an email are merged (or the
-/// later ones rejected, per <see cref="MigrationOptions.DuplicateEmails"/>). A merge group is held until its last
-/// member has been read, so memory grows only with the number of users who share an email.</para>
+/// <para>The user export is read twice. The first pass, run while the hash export is being indexed, only notes, per
+/// user, which hash it would take and how many users share each email, so the second pass can decide without guessing
+/// (and need not look the hash up again): a hash claimed by several users, or an email shared by several hashes or
+/// users, is ambiguous and not used; users sharing an email are merged (or the later ones rejected, per
+/// <see cref="MigrationOptions.DuplicateEmails"/>). A merge group is held until its last member has been read, so
+/// memory grows only with the number of users who share an email.</para>
 /// <para>Every user read is accounted for: <c>users_read = users_accepted + users_rejected + users_merged</c>.</para>
 /// </remarks>
 public class MigrationRunner
@@ -94,14 +95,14 @@ public class MigrationRunner
 
         Log.RunStarted(_logger, MigrationReport.ModeName(_options.Mode), output);
 
-        using PasswordHashIndex? index = passwordsPath is null ? null : await BuildIndexAsync(passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
-        var emailCounts = await ScanUsersAsync(usersPath, index, progress, cancellationToken).ConfigureAwait(false);
+        var firstPass = await FirstPassAsync(usersPath, passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
+        using PasswordHashIndex? index = firstPass.Index;
 
         string rejectedPath = Path.Combine(output, "rejected.ndjson");
         var failed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         using (var rejected = new RejectedRecordsWriter(rejectedPath))
         {
-            var run = new Run(this, report, index, emailCounts, rejected, progress);
+            var run = new Run(this, report, index, firstPass.SharedEmails, rejected, progress);
             await run.ConvertAsync(usersPath, output, failed, cancellationToken).ConfigureAwait(false);
         }
 
@@ -125,21 +126,52 @@ public class MigrationRunner
         return report;
     }
 
-    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Indexes the hashes and scans the users at the same time (each on its own thread), then makes the
+    /// users' claims on the hashes and finds the emails several users share.</summary>
+    private async Task<(PasswordHashIndex? Index, Dictionary<ulong, int> SharedEmails)> FirstPassAsync(string usersPath, string? passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
-        progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
+        // Only the scan reports progress from here on: the two tasks run at once, and a caller's IProgress need not
+        // be thread-safe.
+        if (passwordsPath is not null)
+        {
+            progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<PasswordHashIndex>? indexing = passwordsPath is null ? null : Task.Run(() => BuildIndexAsync(passwordsPath, report, cts.Token), cts.Token);
+        Task<UserKeyLog> scanning = Task.Run(() => ScanUsersAsync(usersPath, progress, cts.Token), cts.Token);
+        try
+        {
+            await Task.WhenAll(indexing is null ? [scanning] : [indexing, scanning]).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The first failure stops the other task; its index, if it got that far, is disposed.
+            await cts.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(indexing is null ? [scanning] : [indexing, scanning]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (indexing is { IsCompletedSuccessfully: true })
+            {
+                indexing.Result.Dispose();
+            }
+
+            throw;
+        }
+
+        PasswordHashIndex? index = indexing?.Result;
+        UserKeyLog users = scanning.Result;
+        index?.ClaimAll(users);
+        return (index, users.SharedEmails());
+    }
+
+    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, CancellationToken cancellationToken)
+    {
         var index = new PasswordHashIndex(_options.HashIndexMemoryBytes, _options.TempDirectory ?? Path.GetFullPath(_options.OutputDirectory));
         try
         {
             await using var source = await ExportSource.OpenAsync(passwordsPath, cancellationToken).ConfigureAwait(false);
-            if (_hashReader is PasswordHashReader builtIn)
-            {
-                await index.AddAllAsync(builtIn.ReadWithTextAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
+            await (_hashReader is PasswordHashReader builtIn
+                ? index.AddAllAsync(builtIn, source, cancellationToken)
+                : index.AddAllAsync(_hashReader.ReadAsync(source, cancellationToken), cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -159,65 +191,27 @@ public class MigrationRunner
         return index;
     }
 
-    private async Task<Dictionary<ulong, int>> ScanUsersAsync(string usersPath, PasswordHashIndex? index, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    private async Task<UserKeyLog> ScanUsersAsync(string usersPath, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
-        // Every email's hash, sorted afterwards to find the shared ones: 8 bytes a user, where a counting dictionary
-        // took 28 and doubled while growing.
-        var emails = new List<ulong>();
-        long read = 0;
+        var users = new UserKeyLog();
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
-        IAsyncEnumerable<UserKeys?> scan = _userReader is Auth0UserReader builtIn
-            ? builtIn.ScanKeysAsync(source, cancellationToken)
-            : KeysOf(_userReader.ReadAsync(source, cancellationToken));
-        await foreach (UserKeys? keys in scan.ConfigureAwait(false))
+        Action<int>? reportProgress = progress is null ? null : scanned => progress.Report(new MigrationProgress("scanning users", scanned, 0, 0));
+        if (_userReader is Auth0UserReader builtIn)
         {
-            if (++read % ProgressEvery == 0)
-            {
-                progress?.Report(new MigrationProgress("scanning users", read, 0, 0));
-            }
+            await builtIn.ScanKeysAsync(source, users, reportProgress, ProgressEvery, cancellationToken).ConfigureAwait(false);
+            return users;
+        }
 
-            if (keys is not { } user)
+        await foreach (var record in _userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(record.Value is { } user ? UserKeys.Of(user) : null);
+            if (users.Count % ProgressEvery == 0)
             {
-                continue;
-            }
-
-            index?.Claim(user);
-            if (!string.IsNullOrWhiteSpace(user.Email))
-            {
-                emails.Add(KeyHash.OfEmail(user.Email));
+                reportProgress?.Invoke(users.Count);
             }
         }
 
-        // Only emails shared by several users matter from here on.
-        var sorted = emails.ToArray();
-        emails = null;
-        Array.Sort(sorted);
-        var shared = new Dictionary<ulong, int>();
-        for (int i = 0; i < sorted.Length;)
-        {
-            int end = i + 1;
-            while (end < sorted.Length && sorted[end] == sorted[i])
-            {
-                end++;
-            }
-
-            if (end - i > 1)
-            {
-                shared[sorted[i]] = end - i;
-            }
-
-            i = end;
-        }
-
-        return shared;
-    }
-
-    private static async IAsyncEnumerable<UserKeys?> KeysOf(IAsyncEnumerable<ExportRecord<Auth0User>> records)
-    {
-        await foreach (var record in records.ConfigureAwait(false))
-        {
-            yield return record.Value is { } user ? UserKeys.Of(user) : null;
-        }
+        return users;
     }
 
     /// <summary>The second pass: one instance per run.</summary>
@@ -233,6 +227,12 @@ public class MigrationRunner
         private Action<string>? _warn;
         private Action<string, MetadataKeyFate>? _recordFate;
         private readonly Dictionary<ulong, EmailGroup> _groups = [];
+
+        // Counted here, per user, and added to the report's sorted dictionaries once at the end: a sorted lookup
+        // per metadata key of every user cost more than the mapping of the key.
+        private readonly Dictionary<string, long> _warnings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long[]> _fates = new(StringComparer.Ordinal);
+        private static readonly int FateCount = Enum.GetValues<MetadataKeyFate>().Length;
 
         public async Task ConvertAsync(string usersPath, string output, IDictionary<string, string> failed, CancellationToken cancellationToken)
         {
@@ -251,6 +251,22 @@ public class MigrationRunner
             {
                 await cts.CancelAsync().ConfigureAwait(false);
                 throw;
+            }
+
+            foreach (var (code, count) in _warnings)
+            {
+                MigrationReport.Increment(report.Warnings, code, count);
+            }
+
+            foreach (var (key, counts) in _fates)
+            {
+                for (int fate = 0; fate < counts.Length; fate++)
+                {
+                    if (counts[fate] > 0)
+                    {
+                        AddFate(key, (MetadataKeyFate)fate, counts[fate]);
+                    }
+                }
             }
 
             var result = await import.ConfigureAwait(false);
@@ -281,9 +297,11 @@ public class MigrationRunner
             try
             {
                 await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
+                long position = 0;
                 await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
                 {
-                    var join = record.Value is { } user && index is not null ? index.Resolve(user) : new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+                    var join = record.Value is { } user && index is not null ? index.Resolve(user, position) : new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+                    position++;
                     await writer.WriteAsync((record, source.Name, join), cancellationToken).ConfigureAwait(false);
                 }
 
@@ -340,7 +358,7 @@ public class MigrationRunner
             MappingResult result = await runner._mapper.MapAsync(source.User, context, cancellationToken).ConfigureAwait(false);
 
             EmailGroup? group = null;
-            if (!string.IsNullOrWhiteSpace(source.User.Email))
+            if (sharedEmails.Count > 0 && !string.IsNullOrWhiteSpace(source.User.Email))
             {
                 ulong key = KeyHash.OfEmail(source.User.Email);
                 if (sharedEmails.TryGetValue(key, out int expected))
@@ -459,7 +477,7 @@ public class MigrationRunner
 
         private void Warn(string code)
         {
-            MigrationReport.Increment(report.Warnings, code);
+            MigrationReport.Increment(_warnings, code);
             if (code.StartsWith("password_unsupported:", StringComparison.Ordinal))
             {
                 report.PasswordsUnsupported++;
@@ -468,12 +486,29 @@ public class MigrationRunner
 
         private void RecordFate(string key, MetadataKeyFate fate)
         {
+            if ((uint)fate >= FateCount)
+            {
+                // Not a defined fate (a custom mapper's cast): counted as it comes.
+                AddFate(key, fate, 1);
+                return;
+            }
+
+            if (!_fates.TryGetValue(key, out long[]? counts))
+            {
+                _fates[key] = counts = new long[FateCount];
+            }
+
+            counts[(int)fate]++;
+        }
+
+        private void AddFate(string key, MetadataKeyFate fate, long count)
+        {
             if (!report.MetadataKeys.TryGetValue(key, out var fates))
             {
                 report.MetadataKeys[key] = fates = new SortedDictionary<MetadataKeyFate, long>();
             }
 
-            fates[fate] = fates.TryGetValue(fate, out long n) ? n + 1 : 1;
+            fates[fate] = fates.TryGetValue(fate, out long n) ? n + count : count;
         }
     }
 

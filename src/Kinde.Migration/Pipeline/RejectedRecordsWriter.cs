@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Internal;
@@ -14,14 +15,19 @@ namespace Kinde.Migration.Pipeline;
 /// <remarks>Owner-only file: rejected records from an Auth0 import file may carry <c>custom_password_hash</c>.</remarks>
 internal sealed class RejectedRecordsWriter : IDisposable
 {
+    private const int FlushBytes = 64 * 1024;
+
     private readonly FileStream _file;
+
+    // Records are written into memory and go to the file 64 KiB at a time: a flush per record cost more than the record.
+    private readonly ArrayBufferWriter<byte> _buffer = new(FlushBytes * 2);
     private readonly Utf8JsonWriter _writer;
 
     public RejectedRecordsWriter(string path)
     {
         Path = path;
         _file = OwnerOnlyFile.Create(path);
-        _writer = new Utf8JsonWriter(_file, new JsonWriterOptions { SkipValidation = true });
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
     public string Path { get; }
@@ -74,8 +80,15 @@ internal sealed class RejectedRecordsWriter : IDisposable
 
     public void Dispose()
     {
-        _writer.Dispose();
-        _file.Dispose();
+        try
+        {
+            _file.Write(_buffer.WrittenSpan);
+        }
+        finally
+        {
+            _writer.Dispose();
+            _file.Dispose();
+        }
     }
 
     private void WriteAnnotation(string source, long position, string stage, IEnumerable<string> reasons)
@@ -98,7 +111,12 @@ internal sealed class RejectedRecordsWriter : IDisposable
     {
         _writer.WriteEndObject();
         _writer.Flush();
-        _file.WriteByte((byte)'\n');
+        _buffer.Write("\n"u8);
         Count++;
+        if (_buffer.WrittenCount >= FlushBytes)
+        {
+            _file.Write(_buffer.WrittenSpan);
+            _buffer.ResetWrittenCount();
+        }
     }
 }

@@ -33,6 +33,9 @@ public sealed partial class KindeUserValidator
     private static readonly string[] HashingMethods =
         ["bcrypt", "crypt", "md5", "sha256", "wordpress", "pbkdf2", "firebase-scrypt", "aspnet-identity-v2"];
 
+    // Property keys: [a-z0-9_]+.
+    private static readonly System.Buffers.SearchValues<char> PropertyKeyChars = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_");
+
     private static readonly System.Buffers.SearchValues<char> PrintableAscii =
         System.Buffers.SearchValues.Create(Enumerable.Range(0x21, 0x7E - 0x21 + 1).Select(i => (char)i).ToArray());
 
@@ -115,12 +118,12 @@ public sealed partial class KindeUserValidator
         ValidateId(user, problems);
         ValidateName("first_name", user.FirstName, problems);
         ValidateName("last_name", user.LastName, problems);
-        List<(ulong Key, int Index)> usernameKeys = ValidateIdentities(user, problems);
+        List<(ulong Key, int Index)>? usernameKeys = ValidateIdentities(user, problems);
         ValidatePassword(user.Password, problems);
         ValidateProperties(user, problems);
         ValidateOrganizations(user, problems);
 
-        if (usernameKeys.Count == 0)
+        if (usernameKeys is null)
         {
             return problems;
         }
@@ -234,45 +237,43 @@ public sealed partial class KindeUserValidator
         }
     }
 
-    private List<(ulong Key, int Index)> ValidateIdentities(KindeUser user, List<string> problems)
+    private List<(ulong Key, int Index)>? ValidateIdentities(KindeUser user, List<string> problems)
     {
-        var usernameKeys = new List<(ulong Key, int Index)>();
+        List<(ulong Key, int Index)>? usernameKeys = null;
         bool hasEmailOrPhone = false;
         for (int i = 0; i < user.Identities.Count; i++)
         {
             KindeIdentity? identity = user.Identities[i];
-            string field = $"identities[{i}]";
             if (identity is null)
             {
-                problems.Add($"{field}: is null");
+                problems.Add($"identities[{i}]: is null");
                 continue;
             }
 
             string? type = identity.Type;
             if (string.IsNullOrEmpty(type))
             {
-                problems.Add($"{field}: type is empty");
+                problems.Add($"identities[{i}]: type is empty");
                 continue;
             }
 
             bool isSocial = KindeIdentityTypes.IsSocial(type);
             if (!isSocial && type is not (KindeIdentityTypes.Email or KindeIdentityTypes.Phone or KindeIdentityTypes.Username))
             {
-                problems.Add($"{field}: type {DescribeName(type)} is not email, phone, username or oauth2:<name>");
+                problems.Add($"identities[{i}]: type {DescribeName(type)} is not email, phone, username or oauth2:<name>");
                 continue;
             }
 
             if (isSocial && !SocialTypeRegex().IsMatch(type))
             {
-                problems.Add($"{field}: type {DescribeName(type)} needs a lower-case provider name after 'oauth2:' ([a-z0-9][a-z0-9_.-]*)");
+                problems.Add($"identities[{i}]: type {DescribeName(type)} needs a lower-case provider name after 'oauth2:' ([a-z0-9][a-z0-9_.-]*)");
                 continue;
             }
 
-            field = $"{field} ({type})";
             string? value = identity.Value;
             if (string.IsNullOrEmpty(value))
             {
-                problems.Add($"{field}: value is empty");
+                problems.Add($"identities[{i}] ({type}): value is empty");
                 hasEmailOrPhone |= type is KindeIdentityTypes.Email or KindeIdentityTypes.Phone;
                 continue;
             }
@@ -283,7 +284,7 @@ public sealed partial class KindeUserValidator
                     hasEmailOrPhone = true;
                     if (EmailProblem(value, _maxEmailLength) is { } emailProblem)
                     {
-                        problems.Add($"{field}: not a plausible email address ({emailProblem})");
+                        problems.Add($"identities[{i}] ({type}): not a plausible email address ({emailProblem})");
                     }
 
                     break;
@@ -291,13 +292,14 @@ public sealed partial class KindeUserValidator
                     hasEmailOrPhone = true;
                     if (!E164Regex().IsMatch(value))
                     {
-                        problems.Add($"{field}: not an E.164 phone number ('+', a non-zero digit, then 1 to 14 more digits)");
+                        problems.Add($"identities[{i}] ({type}): not an E.164 phone number ('+', a non-zero digit, then 1 to 14 more digits)");
                     }
 
                     break;
                 case KindeIdentityTypes.Username:
-                    ValidateUsername(field, value, problems);
+                    ValidateUsername(i, value, problems);
                     ulong key = UsernameKey(value);
+                    usernameKeys ??= [];
                     if (!usernameKeys.Exists(k => k.Key == key))
                     {
                         usernameKeys.Add((key, i));
@@ -315,20 +317,20 @@ public sealed partial class KindeUserValidator
         return usernameKeys;
     }
 
-    private void ValidateUsername(string field, string value, List<string> problems)
+    private void ValidateUsername(int index, string value, List<string> problems)
     {
         if (value.Length > _maxUsernameLength)
         {
-            problems.Add($"{field}: longer than {_maxUsernameLength} characters");
+            problems.Add($"identities[{index}] (username): longer than {_maxUsernameLength} characters");
         }
 
         if (HasWhitespaceOrControl(value))
         {
-            problems.Add($"{field}: contains whitespace or control characters");
+            problems.Add($"identities[{index}] (username): contains whitespace or control characters");
         }
         else if (EmailProblem(value, int.MaxValue) is null)
         {
-            problems.Add($"{field}: is an email address (usernames may not be email addresses; use an email identity)");
+            problems.Add($"identities[{index}] (username): is an email address (usernames may not be email addresses; use an email identity)");
         }
     }
 
@@ -346,26 +348,25 @@ public sealed partial class KindeUserValidator
             return;
         }
 
-        string field = $"password ({method})";
         string hash = password.HashedPassword ?? "";
         bool hasSalt = !string.IsNullOrEmpty(password.Salt);
         if (hash.Length == 0)
         {
-            problems.Add($"{field}: hashed_password is empty");
+            problems.Add($"password ({method}): hashed_password is empty");
         }
 
         if (password.SaltPosition is not (null or "prefix" or "suffix"))
         {
-            problems.Add($"{field}: salt_position must be 'prefix' or 'suffix'");
+            problems.Add($"password ({method}): salt_position must be 'prefix' or 'suffix'");
         }
 
         if (password.SaltFormat is not (null or "hex" or "string"))
         {
-            problems.Add($"{field}: salt_format must be 'hex' or 'string'");
+            problems.Add($"password ({method}): salt_format must be 'hex' or 'string'");
         }
         else if (password.SaltFormat == "hex" && hasSalt && (password.Salt!.Length % 2 != 0 || !PasswordHashConverter.IsHex(password.Salt)))
         {
-            problems.Add($"{field}: salt_format is 'hex' but the salt is not an even number of hexadecimal characters");
+            problems.Add($"password ({method}): salt_format is 'hex' but the salt is not an even number of hexadecimal characters");
         }
 
         switch (method)
@@ -373,12 +374,12 @@ public sealed partial class KindeUserValidator
             case "bcrypt":
                 if (hash.Length > 0 && !PasswordHashConverter.IsBcrypt(hash))
                 {
-                    problems.Add($"{field}: hash is not a bcrypt string ($2a$, $2b$ or $2y$, a two-digit cost, '$', 53 characters)");
+                    problems.Add($"password ({method}): hash is not a bcrypt string ($2a$, $2b$ or $2y$, a two-digit cost, '$', 53 characters)");
                 }
 
                 if (hasSalt)
                 {
-                    problems.Add($"{field}: a separate salt is not allowed (the salt is inside the bcrypt string)");
+                    problems.Add($"password ({method}): a separate salt is not allowed (the salt is inside the bcrypt string)");
                 }
 
                 break;
@@ -386,52 +387,52 @@ public sealed partial class KindeUserValidator
                 int digits = method == "md5" ? 32 : 64;
                 if (hash.Length > 0 && (hash.Length != digits || !PasswordHashConverter.IsHex(hash)))
                 {
-                    problems.Add($"{field}: hash must be {digits} hexadecimal characters");
+                    problems.Add($"password ({method}): hash must be {digits} hexadecimal characters");
                 }
 
                 if (hasSalt && password.SaltPosition is null)
                 {
-                    problems.Add($"{field}: salt_position is required when a salt is set");
+                    problems.Add($"password ({method}): salt_position is required when a salt is set");
                 }
 
                 break;
             case "pbkdf2":
                 if (hash.Length > 0 && !IsBase64(hash))
                 {
-                    problems.Add($"{field}: hash must be base64");
+                    problems.Add($"password ({method}): hash must be base64");
                 }
 
                 if (!hasSalt)
                 {
-                    problems.Add($"{field}: salt is required");
+                    problems.Add($"password ({method}): salt is required");
                 }
                 else if (!IsBase64(password.Salt!))
                 {
-                    problems.Add($"{field}: salt must be base64");
+                    problems.Add($"password ({method}): salt must be base64");
                 }
 
                 if (string.IsNullOrWhiteSpace(password.Variant))
                 {
-                    problems.Add($"{field}: variant is required (e.g. salted-pbkdf2-hmac-sha256)");
+                    problems.Add($"password ({method}): variant is required (e.g. salted-pbkdf2-hmac-sha256)");
                 }
 
                 if (password.Iterations is <= 0)
                 {
-                    problems.Add($"{field}: iterations must be positive");
+                    problems.Add($"password ({method}): iterations must be positive");
                 }
 
                 break;
             case "firebase-scrypt":
                 if (!hasSalt)
                 {
-                    problems.Add($"{field}: salt is required");
+                    problems.Add($"password ({method}): salt is required");
                 }
 
                 break;
             case "aspnet-identity-v2":
                 if (hasSalt)
                 {
-                    problems.Add($"{field}: a separate salt is not allowed (the salt is inside the hash)");
+                    problems.Add($"password ({method}): a separate salt is not allowed (the salt is inside the hash)");
                 }
 
                 break;
@@ -444,15 +445,15 @@ public sealed partial class KindeUserValidator
         foreach (KeyValuePair<string, string> property in user.Properties)
         {
             index++;
-            bool keyValid = !string.IsNullOrEmpty(property.Key) && PropertyKeyRegex().IsMatch(property.Key);
-            string field = keyValid ? $"properties['{property.Key}']" : $"properties (key #{index})";
+            bool keyValid = !string.IsNullOrEmpty(property.Key) && !property.Key.AsSpan().ContainsAnyExcept(PropertyKeyChars);
             if (!keyValid)
             {
-                problems.Add($"{field}: key {DescribeName(property.Key)} must be non-empty and match [a-z0-9_]+");
+                problems.Add($"properties (key #{index}): key {DescribeName(property.Key)} must be non-empty and match [a-z0-9_]+");
             }
 
             if (property.Value is { } value && value.Length > _maxPropertyValueLength)
             {
+                string field = keyValid ? $"properties['{property.Key}']" : $"properties (key #{index})";
                 problems.Add($"{field}: value longer than {_maxPropertyValueLength} characters");
             }
         }
@@ -460,6 +461,11 @@ public sealed partial class KindeUserValidator
 
     private static void ValidateOrganizations(KindeUser user, List<string> problems)
     {
+        if (user.Organizations.Count == 0)
+        {
+            return;
+        }
+
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < user.Organizations.Count; i++)
         {
@@ -531,9 +537,6 @@ public sealed partial class KindeUserValidator
 
     [GeneratedRegex(@"^oauth2:[a-z0-9][a-z0-9_.-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex SocialTypeRegex();
-
-    [GeneratedRegex(@"^[a-z0-9_]+\z", RegexOptions.CultureInvariant)]
-    private static partial Regex PropertyKeyRegex();
 
     // Short, letter-led names without '@', '+', '$', '/' or '=': never an email, phone number, bcrypt string, or hex or
     // base64 digest (all of which are longer than 24 characters).

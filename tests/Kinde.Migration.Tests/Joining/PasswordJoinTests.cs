@@ -1,4 +1,8 @@
+using System.Runtime.CompilerServices;
+using Kinde.Migration.Auth0;
+using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Joining;
+using Kinde.Migration.Mapping;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target;
 using Kinde.Migration.Tests.Helpers;
@@ -50,6 +54,43 @@ public class PasswordJoinTests
         Assert.That(report.HashesOrphaned, Is.EqualTo(1));
         Assert.That(report.HashesJoinedBy, Is.EqualTo(new Dictionary<string, long> { ["id"] = 2 }));
         Assert.That(report.UsersWithoutHashByProvider.ContainsKey("auth0"), Is.False, "both database users of §8.2 found their hash");
+    }
+
+    [Test]
+    public async Task UsersInAnotherOrderOnTheSecondPass_StillGetTheirOwnHash()
+    {
+        // The second pass reuses what the first found at each place in the export, but only for the same user: a
+        // reader that returns the users in another order the second time must not hand out the wrong hashes.
+        var users = (await TestData.ReadUsersAsync(TestData.PathOf("auth0/job-export.ndjson"))).Select(r => r.Value!).ToList();
+        using var output = new TempDirectory();
+        var options = new MigrationOptions { OutputDirectory = output.Path };
+        options.Mapping.RewriteBcrypt2bTo2a = false;
+        var importer = new CapturingImporter();
+        var runner = new MigrationRunner(options, new DefaultUserMapper(options.Mapping), importer, new ReorderingReader(users));
+
+        var report = await runner.RunAsync(TestData.PathOf("auth0/job-export.ndjson"), TestData.PathOf("auth0/hashes-classic.ndjson"));
+
+        var passwords = PasswordsById(importer);
+        Assert.That(passwords["auth0|65a1f202e4b0a1b2c3d4e5f6"], Is.EqualTo(AdaHash));
+        Assert.That(passwords["auth0|legacy-000123"], Is.EqualTo(LegacyHash));
+        Assert.That(importer.Users.Count(u => u.Password is not null), Is.EqualTo(2));
+        Assert.That(report.HashesJoined, Is.EqualTo(2));
+    }
+
+    /// <summary>Returns the users as given the first time, reversed every other time.</summary>
+    private sealed class ReorderingReader(List<Auth0User> users) : IAuth0UserReader
+    {
+        private int _calls;
+
+        public async IAsyncEnumerable<ExportRecord<Auth0User>> ReadAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var order = Interlocked.Increment(ref _calls) == 1 ? users : Enumerable.Reverse(users).ToList();
+            for (int i = 0; i < order.Count; i++)
+            {
+                await Task.Yield();
+                yield return ExportRecord<Auth0User>.Success(order[i], i + 1);
+            }
+        }
     }
 
     [Test]

@@ -662,6 +662,70 @@ public sealed class DefaultUserMapperTests
         }
     }
 
+    [Test]
+    public async Task MetadataKeys_RepeatedAcrossUsers_MapAlike_EscapedOrNot_AndFollowAPrefixChange()
+    {
+        // The mapper keeps the names it derives from a key for the next user with that key: they must not go stale.
+        var records = await TestData.ReadUsersFromTextAsync("""
+            {"user_id":"auth0|1","user_metadata":{"Favourite Colour":"blue","pl\u0061n":{"a":1}}}
+            {"user_id":"auth0|2","user_metadata":{"Favourite Colour":"red","plan":{"a":"\u00e9t\u00e9","\u0062":[true]}}}
+            """);
+        var options = new MappingOptions();
+        var mapper = new DefaultUserMapper(options);
+
+        var first = (await mapper.MapAsync(records[0].Value!, Context())).User!;
+        var second = (await mapper.MapAsync(records[1].Value!, Context())).User!;
+        options.UserMetadataPropertyPrefix = "u_";
+        var third = (await mapper.MapAsync(records[0].Value!, Context())).User!;
+
+        string[] keys = ["user_metadata.Favourite Colour", "user_metadata.plan"];
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Properties, Is.EquivalentTo(new Dictionary<string, string> { ["auth0_user_favourite_colour"] = "blue", ["auth0_user_plan"] = """{"a":1}""" }));
+            Assert.That(second.Properties, Is.EquivalentTo(new Dictionary<string, string> { ["auth0_user_favourite_colour"] = "red", ["auth0_user_plan"] = """{"a":"été","b":[true]}""" }));
+            Assert.That(third.Properties.Keys, Is.EquivalentTo(new[] { "u_favourite_colour", "u_plan" }));
+            Assert.That(_fates.Select(f => f.Key), Is.EqualTo(keys.Concat(keys).Concat(keys)));
+        }
+    }
+
+    [Test]
+    public async Task MetadataValues_CompactPrintableAscii_AreCarriedExactlyAsWritten()
+    {
+        // Such text needs no rewriting: every character but a quote or backslash, in keys and values, at any depth.
+        var chars = Enumerable.Range(0x21, 0x7E - 0x21 + 1).Select(c => (char)c).Where(c => c is not ('"' or '\\')).ToArray();
+        string values = string.Join(",", chars.Select((c, i) => $$$"""{"k{{{c}}}":"a{{{c}}}b","n":[{{{i}}},-2.5e3,0.1,true,false,null,{}],"o":{"x":[[]]}}"""));
+        string json = $$$"""{"user_id":"auth0|1","user_metadata":{"all":[{{{values}}}],"n":-12.5E+3,"t":true,"z":null,"e":{},"a":[]}}""";
+        var records = await TestData.ReadUsersFromTextAsync(json);
+
+        var user = (await new DefaultUserMapper(new MappingOptions()).MapAsync(records[0].Value!, Context())).User!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(user.Properties["auth0_user_all"], Is.EqualTo($"[{values}]"));
+            Assert.That(user.Properties["auth0_user_n"], Is.EqualTo("-12.5E+3"));
+            Assert.That(user.Properties["auth0_user_t"], Is.EqualTo("true"));
+            Assert.That(user.Properties["auth0_user_e"], Is.EqualTo("{}"));
+            Assert.That(user.Properties["auth0_user_a"], Is.EqualTo("[]"));
+        }
+    }
+
+    [Test]
+    public async Task MetadataValues_WithSpacesEscapesOrLetters_AreRewrittenCompactAndReadable()
+    {
+        var records = await TestData.ReadUsersFromTextAsync("""
+            {"user_id":"auth0|1","user_metadata":{"a":{ "x" : [1, 2] },"b":["caf\u00e9","\/","tab\t"],"c":{"k":"Zoë"}}}
+            """);
+
+        var user = (await new DefaultUserMapper(new MappingOptions()).MapAsync(records[0].Value!, Context())).User!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(user.Properties["auth0_user_a"], Is.EqualTo("""{"x":[1,2]}"""));
+            Assert.That(user.Properties["auth0_user_b"], Is.EqualTo("""["café","/","tab\t"]"""));
+            Assert.That(user.Properties["auth0_user_c"], Is.EqualTo("""{"k":"Zoë"}"""));
+        }
+    }
+
     // ---- helpers ----
 
     private static async Task<List<Auth0User>> ReadJobExportAsync()

@@ -154,6 +154,30 @@ public class MigrationRunnerTests
     }
 
     [Test]
+    public async Task MetadataFatesAndWarnings_FromACustomMapper_AreAllCounted()
+    {
+        // The runner counts fates and warnings per run and adds them to the report at the end: none may be lost,
+        // not even a fate value the enum does not define.
+        var report = await Builder().UseMapper((source, user, context) =>
+        {
+            context.RecordMetadataFate("app_metadata.custom", MetadataKeyFate.Mapped);
+            context.RecordMetadataFate("app_metadata.custom", (MetadataKeyFate)9);
+            context.AddWarning("custom_warning");
+        }).Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"));
+
+        long mapped = report.UsersRead - Rejected(report, "read") - Rejected(report, "map");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.MetadataKeys["app_metadata.custom"][MetadataKeyFate.Mapped], Is.EqualTo(mapped));
+            Assert.That(report.MetadataKeys["app_metadata.custom"][(MetadataKeyFate)9], Is.EqualTo(mapped));
+            Assert.That(report.Warnings["custom_warning"], Is.EqualTo(mapped));
+            Assert.That(report.MetadataKeys["app_metadata.plan"][MetadataKeyFate.Property], Is.GreaterThan(0));
+        }
+    }
+
+    private static long Rejected(MigrationReport report, string stage) => report.RejectedByStage.TryGetValue(stage, out long count) ? count : 0;
+
+    [Test]
     public async Task ReportJson_HasEveryDocumentedKeyAndAddsUp()
     {
         await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
@@ -200,6 +224,24 @@ public class MigrationRunnerTests
     public void MissingInput_Throws()
     {
         Assert.ThrowsAsync<FileNotFoundException>(() => Builder().Build().RunAsync(_dir.File("nope.ndjson")));
+    }
+
+    [Test]
+    public void MissingUsers_WithHashesSpilledToDisk_FailsAndLeavesNoSpillFile()
+    {
+        // The hash index is built while the users are scanned: when the scan fails, the index must still be disposed.
+        string spill = _dir.File("spill");
+        Assert.ThrowsAsync<FileNotFoundException>(() => Builder(o => { o.HashIndexMemoryBytes = 0; o.TempDirectory = spill; })
+            .Build().RunAsync(_dir.File("nope.ndjson"), TestData.PathOf("sample/passwords.ndjson")));
+        Assert.That(Directory.Exists(spill) ? Directory.GetFiles(spill) : [], Is.Empty);
+    }
+
+    [Test]
+    public void UnreadableHashes_FailTheRun_WhileTheUsersAreScanned()
+    {
+        string hashes = _dir.Write("hashes.csv", "_id,passwordHash\nabc,x\n");
+        Assert.ThrowsAsync<ExportFormatException>(() => Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), hashes));
+        Assert.That(File.Exists(_dir.File("out/report.json")), Is.False);
     }
 
     [Test]

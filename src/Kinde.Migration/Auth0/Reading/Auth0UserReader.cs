@@ -44,14 +44,35 @@ public sealed class Auth0UserReader : IAuth0UserReader
         }
     }
 
-    /// <summary>The join's first pass: for each record, the keys the join needs, or <see langword="null"/> for a record
-    /// that cannot be read. Much cheaper than <see cref="ReadAsync"/>: other values are skipped unparsed.</summary>
-    internal async IAsyncEnumerable<Joining.UserKeys?> ScanKeysAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>The join's first pass: logs the keys the join needs of every record into <paramref name="log"/> (an
+    /// unreadable record without keys). Much cheaper than <see cref="ReadAsync"/>: other values are skipped unparsed,
+    /// and one loop replaces the layers of asynchronous enumerators.</summary>
+    /// <param name="source">The user export.</param>
+    /// <param name="log">Receives the keys.</param>
+    /// <param name="progress">Called with the number of records scanned, every <paramref name="progressEvery"/> records.</param>
+    /// <param name="progressEvery">How often to call <paramref name="progress"/>.</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    internal async Task ScanKeysAsync(ExportSource source, Joining.UserKeyLog log, Action<int>? progress = null, int progressEvery = 10_000, CancellationToken cancellationToken = default)
     {
         using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
-        await foreach (Frame frame in FramesAsync(framer, cancellationToken).ConfigureAwait(false))
+        while (true)
         {
-            yield return frame.Kind == FrameKind.Record && Utf8.IsValid(frame.Json.Span) ? _parser.ScanKeys(frame.Json.Span) : null;
+            cancellationToken.ThrowIfCancellationRequested();
+            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
+            if (frame.Kind == FrameKind.End)
+            {
+                return;
+            }
+
+            if (frame.Kind != FrameKind.Record || !Utf8.IsValid(frame.Json.Span) || !_parser.ScanKeys(frame.Json.Span, log))
+            {
+                log.Add(null);
+            }
+
+            if (log.Count % progressEvery == 0)
+            {
+                progress?.Invoke(log.Count);
+            }
         }
     }
 

@@ -33,23 +33,7 @@ public sealed class PasswordHashReader : IPasswordHashReader
     /// <exception cref="ExportFormatException">The source is CSV or tab-separated, not JSON.</exception>
     public async IAsyncEnumerable<ExportRecord<Auth0PasswordHash>> ReadAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var (record, _) in ReadWithTextAsync(source, cancellationToken).ConfigureAwait(false))
-        {
-            yield return record;
-        }
-    }
-
-    /// <summary>Like <see cref="ReadAsync"/>, with each readable record's original UTF-8 text (valid until the next
-    /// record), so the join can store it without writing it again.</summary>
-    internal async IAsyncEnumerable<(ExportRecord<Auth0PasswordHash> Record, ReadOnlyMemory<byte> Utf8)> ReadWithTextAsync(ExportSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        if (source.Format is not (ExportFormat.NdJson or ExportFormat.JsonArray))
-        {
-            throw new ExportFormatException($"{source.Name} is not a password-hash export: expected NDJSON or a JSON array, found {source.Format} text.");
-        }
-
-        using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, new KeyResolver(new Dictionary<string, string>()));
+        using IRecordFramer framer = OpenFramer(source);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -59,11 +43,40 @@ public sealed class PasswordHashReader : IPasswordHashReader
                 yield break;
             }
 
-            yield return (ToRecord(frame, source.Name, _strings), frame.Json);
+            yield return ToRecord(frame, source.Name, _strings);
         }
     }
 
-    private static ExportRecord<Auth0PasswordHash> ToRecord(Frame frame, string sourceName, LowCardinalityStrings? strings = null)
+    /// <summary>Like <see cref="ReadAsync"/>, handing each record to <paramref name="onRecord"/>: the join's index
+    /// reads millions of records, and an asynchronous enumerator cost a state machine step per record.</summary>
+    internal async Task ReadAllAsync(ExportSource source, Action<ExportRecord<Auth0PasswordHash>> onRecord, CancellationToken cancellationToken)
+    {
+        using IRecordFramer framer = OpenFramer(source);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
+            if (frame.Kind == FrameKind.End)
+            {
+                return;
+            }
+
+            onRecord(ToRecord(frame, source.Name, _strings));
+        }
+    }
+
+    private IRecordFramer OpenFramer(ExportSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Format is not (ExportFormat.NdJson or ExportFormat.JsonArray))
+        {
+            throw new ExportFormatException($"{source.Name} is not a password-hash export: expected NDJSON or a JSON array, found {source.Format} text.");
+        }
+
+        return RecordFramers.Create(source, _options.MaxRecordBytes, new KeyResolver(new Dictionary<string, string>()));
+    }
+
+    private static ExportRecord<Auth0PasswordHash> ToRecord(Frame frame, string sourceName, LowCardinalityStrings strings)
     {
         if (frame.Kind == FrameKind.Error)
         {

@@ -57,6 +57,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
     private readonly List<string> _paths = [];
 
     private FileStream? _stream;
+    private Task? _closing;
     private long _fileBytes;
     private long _fileUsers;
     private bool _completed;
@@ -157,7 +158,8 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         {
             if (_fileUsers > 0 && _fileBytes + length > _maxFileBytes)
             {
-                await CloseFileAsync().ConfigureAwait(false);
+                // The full file is flushed to disk in the background while the next one fills.
+                await CloseInBackgroundAsync().ConfigureAwait(false);
                 await OpenNextFileAsync().ConfigureAwait(false);
             }
 
@@ -167,7 +169,9 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
                 _userWarnings.Add(KindeImportWarnings.UserExceedsMaxFileBytes);
             }
 
-            await _stream!.WriteAsync(_buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+            // A synchronous write: it lands in the stream's 64 KiB buffer; an asynchronous one per user cost a
+            // semaphore and a state machine each, more than encoding the user.
+            _stream!.Write(_buffer.WrittenSpan);
         }
         catch
         {
@@ -205,6 +209,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         await CloseFileAsync().ConfigureAwait(false);
+        await AwaitClosingAsync().ConfigureAwait(false);
         _completed = true;
         _encoder.Dispose();
         return _paths.AsReadOnly();
@@ -221,6 +226,12 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         }
 
         _disposed = true;
+        if (_closing is not null)
+        {
+            await _closing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _closing = null;
+        }
+
         if (_stream is not null)
         {
             await _stream.DisposeAsync().ConfigureAwait(false);
@@ -276,6 +287,25 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts closing the current file on another thread, after the one before it has closed (so at most
+    /// one file is in flight, and a failure to close surfaces at the next file or at completion).</summary>
+    private async Task CloseInBackgroundAsync()
+    {
+        await AwaitClosingAsync().ConfigureAwait(false);
+        FileStream stream = _stream!;
+        _stream = null;
+        _closing = Task.Run(() => CloseAsync(stream));
+    }
+
+    private async Task AwaitClosingAsync()
+    {
+        if (_closing is { } closing)
+        {
+            _closing = null;
+            await closing.ConfigureAwait(false);
+        }
+    }
+
     private async Task CloseFileAsync()
     {
         if (_stream is null)
@@ -285,6 +315,11 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
 
         FileStream stream = _stream;
         _stream = null;
+        await CloseAsync(stream).ConfigureAwait(false);
+    }
+
+    private static async Task CloseAsync(FileStream stream)
+    {
         try
         {
             await stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);

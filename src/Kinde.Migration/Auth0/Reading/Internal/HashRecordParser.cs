@@ -23,10 +23,12 @@ internal static class HashRecordParser
             Span<char> normalized = stackalloc char[64];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                // Keys are copied to the stack, not allocated: this runs for every record of a multi-million-line file.
-                int length = !reader.HasValueSequence && reader.ValueSpan.Length <= 64 ? KeyResolver.Normalize(key[..reader.CopyString(key)], normalized) : 0;
+                // Keys as Auth0 writes them are recognised from their bytes; others are copied to the stack and
+                // normalized, not allocated: this runs for every record of a multi-million-line file.
+                ReadOnlySpan<char> name = ExactKey(ref reader) is { } exact ? exact
+                    : normalized[..(!reader.HasValueSequence && reader.ValueSpan.Length <= 64 ? KeyResolver.Normalize(key[..reader.CopyString(key)], normalized) : 0)];
                 reader.Read();
-                switch (normalized[..length])
+                switch (name)
                 {
                     case "id": id = ReadObjectId(ref reader, "_id"); break;
                     case "altid": record.AltId = JsonValues.String(ref reader, "alt_id"); break;
@@ -38,7 +40,7 @@ internal static class HashRecordParser
                     case "lastpasswordreset": record.LastPasswordReset = JsonValues.Date(ref reader, "last_password_reset"); break;
                     case "tenant": record.Tenant = strings?.Get(ref reader, "tenant") ?? JsonValues.String(ref reader, "tenant"); break;
                     case "connection": record.Connection = strings?.Get(ref reader, "connection") ?? JsonValues.String(ref reader, "connection"); break;
-                    case "version": record.Version = JsonValues.StringOrNumber(ref reader, "version"); break;
+                    case "version": record.Version = reader.TokenType == JsonTokenType.String ? strings?.Get(ref reader, "version") ?? reader.GetString() : JsonValues.StringOrNumber(ref reader, "version"); break;
                     case "tmpisunique": record.TmpIsUnique = JsonValues.Boolean(ref reader, "_tmp_is_unique"); break;
                     case "identifiers": ReadIdentifiers(ref reader, record, "identifiers"); break;
                     default: reader.Skip(); break;
@@ -64,6 +66,32 @@ internal static class HashRecordParser
         {
             throw new RecordException(null, JsonValues.DescribeSyntaxError(ex, json.Length));
         }
+    }
+
+    /// <summary>The normalized name of a key spelled exactly as Auth0 exports it, else <see langword="null"/>.</summary>
+    private static string? ExactKey(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> name = reader.ValueSpan;
+        return name.Length switch
+        {
+            3 when name.SequenceEqual("_id"u8) => "id",
+            5 when name.SequenceEqual("email"u8) => "email",
+            6 when name.SequenceEqual("tenant"u8) => "tenant",
+            6 when name.SequenceEqual("alt_id"u8) => "altid",
+            7 when name.SequenceEqual("version"u8) => "version",
+            10 when name.SequenceEqual("connection"u8) => "connection",
+            11 when name.SequenceEqual("identifiers"u8) => "identifiers",
+            12 when name.SequenceEqual("passwordHash"u8) => "passwordhash",
+            14 when name.SequenceEqual("email_verified"u8) => "emailverified",
+            14 when name.SequenceEqual("_tmp_is_unique"u8) => "tmpisunique",
+            17 when name.SequenceEqual("password_set_date"u8) => "passwordsetdate",
+            _ => null,
+        };
     }
 
     private static string? ReadObjectId(ref Utf8JsonReader reader, string key)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Kinde.Migration.Auth0.Reading.Internal;
@@ -33,7 +34,25 @@ internal sealed class LowCardinalityStrings
             return shared;
         }
 
-        string value = chars[..length].ToString();
+        return Add(chars[..length]);
+    }
+
+    /// <summary>The string of <paramref name="utf8"/> (valid UTF-8), shared with earlier equal ones.</summary>
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > MaxLength)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        Span<char> chars = stackalloc char[MaxLength];
+        int length = Encoding.UTF8.GetChars(utf8, chars);
+        return _lookup.TryGetValue(chars[..length], out string? shared) ? shared : Add(chars[..length]);
+    }
+
+    private string Add(ReadOnlySpan<char> chars)
+    {
+        string value = chars.ToString();
         if (_values.Count < MaxEntries)
         {
             _values[value] = value;

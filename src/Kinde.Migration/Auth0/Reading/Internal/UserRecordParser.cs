@@ -23,44 +23,47 @@ internal sealed class UserRecordParser(KeyResolver keys)
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
     private readonly LowCardinalityStrings _strings = new();
+    private readonly List<Joining.HashedKey> _linked = [];
 
     /// <summary>The pass-1 scan of the join: only the user id, the email and the linked <c>auth0</c> identity ids,
-    /// with every other value skipped unparsed. <see langword="null"/> when the record is not readable.</summary>
-    public Joining.UserKeys? ScanKeys(ReadOnlySpan<byte> json)
+    /// hashed straight from the text into <paramref name="log"/> (no strings), with every other value skipped
+    /// unparsed. <see langword="false"/> (and nothing logged) when the record is not readable.</summary>
+    public bool ScanKeys(ReadOnlySpan<byte> json, Joining.UserKeyLog log)
     {
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return null;
+                return false;
             }
 
-            string? userId = null, email = null;
-            List<string>? linked = null;
+            Joining.HashedKey id = default, email = default;
+            _linked.Clear();
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 UserField field = keys.Resolve(ref reader, out _).Field;
                 reader.Read();
                 switch (field)
                 {
-                    case UserField.UserId when reader.TokenType == JsonTokenType.String: userId = reader.GetString(); break;
-                    case UserField.Email when reader.TokenType == JsonTokenType.String: email = reader.GetString(); break;
-                    case UserField.Identities when reader.TokenType == JsonTokenType.StartArray: ScanIdentities(ref reader, ref linked); break;
+                    case UserField.UserId when reader.TokenType == JsonTokenType.String: id = HashedText(ref reader, "", email: false); break;
+                    case UserField.Email when reader.TokenType == JsonTokenType.String: email = HashedText(ref reader, "", email: true); break;
+                    case UserField.Identities when reader.TokenType == JsonTokenType.StartArray: ScanIdentities(ref reader, _linked); break;
                     default: reader.Skip(); break;
                 }
             }
 
             reader.Read();
-            return new Joining.UserKeys(userId, email, linked);
+            log.Add(id, email, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_linked));
+            return true;
         }
         catch (JsonException)
         {
-            return null;
+            return false;
         }
     }
 
-    private static void ScanIdentities(ref Utf8JsonReader reader, ref List<string>? linked)
+    private static void ScanIdentities(ref Utf8JsonReader reader, List<Joining.HashedKey> linked)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -71,7 +74,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
             }
 
             bool auth0 = false;
-            string? id = null;
+            Joining.HashedKey? id = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 IdentityField field = IdentityFieldOf(ref reader, out _);
@@ -82,7 +85,7 @@ internal sealed class UserRecordParser(KeyResolver keys)
                 }
                 else if (field == IdentityField.UserId && reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
                 {
-                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                    id = HashedText(ref reader, "auth0|", email: false);
                 }
                 else
                 {
@@ -90,11 +93,23 @@ internal sealed class UserRecordParser(KeyResolver keys)
                 }
             }
 
-            if (auth0 && id is not null)
+            if (auth0 && id is { } linkedId)
             {
-                (linked ??= []).Add("auth0|" + id);
+                linked.Add(linkedId);
             }
         }
+    }
+
+    /// <summary>The join key of the string or number under the reader, after <paramref name="prefix"/>.</summary>
+    private static Joining.HashedKey HashedText(ref Utf8JsonReader reader, string prefix, bool email)
+    {
+        int max = prefix.Length + (reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length);
+        Span<char> chars = max <= 256 ? stackalloc char[256] : new char[max];
+        prefix.CopyTo(chars);
+        int length = prefix.Length + (reader.TokenType == JsonTokenType.String
+            ? reader.CopyString(chars[prefix.Length..])
+            : System.Text.Encoding.UTF8.GetChars(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan, chars[prefix.Length..]));
+        return email ? Joining.HashedKey.OfEmail(chars[..length]) : Joining.HashedKey.OfAuth0Id(chars[..length]);
     }
 
     public Auth0User Parse(ReadOnlySpan<byte> json)

@@ -21,7 +21,11 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
         Indented = false,
     };
 
+    private static readonly Comparer<KeyValuePair<string, string>> PropertyOrder =
+        Comparer<KeyValuePair<string, string>>.Create((a, b) => string.CompareOrdinal(a.Key, b.Key));
+
     private Utf8JsonWriter? _writer;
+    private KeyValuePair<string, string>[] _properties = new KeyValuePair<string, string>[16];
 
     public string Extension => "ndjson";
 
@@ -84,9 +88,18 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
 
         if (user.Properties.Count > 0)
         {
-            // Sorted so that the output does not depend on the dictionary's insertion history.
+            // Sorted so that the output does not depend on the dictionary's insertion history (in an array kept
+            // for the next user: a LINQ sort per user cost more than writing the properties).
+            int count = user.Properties.Count;
+            if (_properties.Length < count)
+            {
+                _properties = new KeyValuePair<string, string>[Math.Max(count, 2 * _properties.Length)];
+            }
+
+            user.Properties.CopyTo(_properties, 0);
+            Array.Sort(_properties, 0, count, PropertyOrder);
             w.WriteStartArray("properties"u8);
-            foreach (KeyValuePair<string, string> property in user.Properties.OrderBy(p => p.Key, StringComparer.Ordinal))
+            foreach (KeyValuePair<string, string> property in _properties.AsSpan(0, count))
             {
                 w.WriteStartObject();
                 w.WriteString("key"u8, property.Key);
@@ -95,6 +108,7 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
             }
 
             w.WriteEndArray();
+            Array.Clear(_properties, 0, count);
         }
 
         if (user.Organizations.Count > 0)
