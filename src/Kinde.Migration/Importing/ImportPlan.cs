@@ -1,17 +1,26 @@
 using System.Text.Json;
 using Kinde.Migration.KindeApi;
+using Kinde.Migration.Ledger;
 using Kinde.Migration.Pipeline;
 using Kinde.Migration.Target;
 
 namespace Kinde.Migration.Importing;
 
-/// <summary>The dry run of <see cref="KindeApiImporter"/>: reads Kinde only, and writes what a migration would do —
+/// <summary>The dry run of <see cref="KindeApiImporter"/>: reads Kinde (and the ledger of earlier runs, when there is
+/// one) only, and writes what a migration would do —
 /// <c>preflight.json</c> (what preflight would create) and <c>plan.ndjson</c> (per user: exists or not, and what it
 /// would get). No email, hash or secret is written.</summary>
 internal static class ImportPlan
 {
     public static async Task WriteAsync(
-        IKindeApi api, UserSpool spool, PreflightResult preflight, KindeApiImportOptions options, KindeImportContext context, KindeImportResult result, CancellationToken ct)
+        IKindeApi api,
+        UserSpool spool,
+        PreflightResult preflight,
+        KindeApiImportOptions options,
+        KindeImportContext context,
+        MigrationLedger? ledger,
+        KindeImportResult result,
+        CancellationToken ct)
     {
         string preflightPath = Path.Combine(context.OutputDirectory, "preflight.json");
         await using (var file = File.Create(preflightPath))
@@ -30,7 +39,7 @@ internal static class ImportPlan
 
         result.Files.Add(preflightPath);
         string planPath = Path.Combine(context.OutputDirectory, "plan.ndjson");
-        long create = 0, existing = 0, notFound = 0, passwords = 0;
+        long create = 0, existing = 0, notFound = 0, passwords = 0, resume = 0;
         await using (var file = File.Create(planPath))
         {
             await foreach (var batch in spool.ReadBatchesAsync(options.BatchSize, ct).ConfigureAwait(false))
@@ -38,20 +47,30 @@ internal static class ImportPlan
                 var found = await UserLookup.FindAllAsync(api, batch, ct).ConfigureAwait(false);
                 foreach (var user in batch)
                 {
-                    string? kindeId = UserLookup.Key(user) is { } key && found.TryGetValue(key, out string? id) ? id : null;
+                    // The ledger of an earlier run, if given, says which users a run of ours created (a re-run resumes
+                    // them) and which were found existing; without it every user found is taken as existing.
+                    string? ledgerKey = user.SourceUserIds.FirstOrDefault() ?? user.Id;
+                    var state = ledger is null || ledgerKey is null ? null : await ledger.GetUserAsync(ledgerKey, ct).ConfigureAwait(false);
+                    string? kindeId = state?.KindeUserId ?? (UserLookup.Key(user) is { } key && found.TryGetValue(key, out string? id) ? id : null);
+                    bool ours = state is not null && (state.CreatedByUs || (state.KindeUserId is null && state.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending));
+                    bool foundExisting = state?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Skipped || state?.KindeUserId is null;
                     string action = (kindeId, context.Mode, options.ExistingUsers) switch
                     {
                         (null, MigrationMode.PasswordsOnly, _) => "not_found",
                         (null, _, _) => "create",
                         (_, MigrationMode.PasswordsOnly, _) => "set_password",
+                        _ when ours => "resume",
+                        _ when !foundExisting => "resume",
                         (_, _, ExistingUserPolicy.Skip) => "skip_existing",
                         (_, _, ExistingUserPolicy.Update) => "update_existing",
                         _ => "fill_existing",
                     };
-                    bool setsPassword = user.Password is not null && action is "create" or "fill_existing" or "update_existing" or "set_password"
-                        && context.Mode is MigrationMode.WithPasswords or MigrationMode.PasswordsOnly;
+                    bool setsPassword = user.Password is not null && action is "create" or "fill_existing" or "update_existing" or "set_password" or "resume"
+                        && context.Mode is MigrationMode.WithPasswords or MigrationMode.PasswordsOnly
+                        && state?.StatusOf(LedgerStep.SetPassword) != LedgerStepStatus.Done;
                     create += action == "create" ? 1 : 0;
-                    existing += kindeId is null ? 0 : 1;
+                    resume += action == "resume" ? 1 : 0;
+                    existing += kindeId is null || action == "resume" ? 0 : 1;
                     notFound += action == "not_found" ? 1 : 0;
                     passwords += setsPassword ? 1 : 0;
                     await using var json = new Utf8JsonWriter(file);
@@ -67,6 +86,7 @@ internal static class ImportPlan
         result.Counters["existing"] = existing;
         result.Counters["not_found"] = notFound;
         result.Counters["would_set_password"] = passwords;
+        result.Counters["would_resume"] = resume;
     }
 
     private static void WriteUser(Utf8JsonWriter json, KindeUser user, string action, string? kindeId, bool setsPassword, PreflightResult preflight)
@@ -79,7 +99,7 @@ internal static class ImportPlan
             json.WriteString("kinde_user_id", kindeId);
         }
 
-        if (action is not ("skip_existing" or "not_found"))
+        if (action is not ("skip_existing" or "not_found" or "resume"))
         {
             WriteArray(json, "identity_types", user.Identities.Select(i => i.Type));
             json.WriteBoolean("password", setsPassword);

@@ -89,7 +89,15 @@ public sealed class KindeApiImporter : IKindeImporter, IDisposable
         var result = new KindeImportResult();
         if (_dryRun)
         {
-            await ImportPlan.WriteAsync(_api, spool, preflight, _options, context, result, cancellationToken).ConfigureAwait(false);
+            // A plan reads the ledger of earlier runs when there is one (to tell a resumable user from an existing one),
+            // and never creates one.
+            MigrationLedger? ledger = _options.LedgerPath is { } path && File.Exists(path)
+                ? await MigrationLedger.OpenAsync(path, _time, cancellationToken).ConfigureAwait(false)
+                : null;
+            await using (ledger)
+            {
+                await ImportPlan.WriteAsync(_api, spool, preflight, _options, context, ledger, result, cancellationToken).ConfigureAwait(false);
+            }
         }
         else
         {

@@ -41,6 +41,12 @@ public partial class MigrateCommandTests
         Assert.That(plan.Exit, Is.Zero, plan.Stderr);
         Assert.That(plan.Stdout, Does.Contain("existing 7").And.Contain("would_create 0"));
 
+        // With the migration's ledger, the plan knows these users are the run's own: a re-run would resume them.
+        var planWithLedger = await RunAsync(Args("plan", emulator, config, "--out", _dir.File("plan"), "--ledger", _dir.File("out/ledger.sqlite")));
+        Assert.That(planWithLedger.Exit, Is.Zero, planWithLedger.Stderr);
+        Assert.That(planWithLedger.Stdout, Does.Contain("would_resume 7").And.Contain("existing 0"));
+        Assert.That(File.ReadAllLines(_dir.File("plan/plan.ndjson")), Has.All.Contain("\"action\":\"resume\""));
+
         var undo = await RunAsync("undo", "--run", runId, "--ledger", _dir.File("out/ledger.sqlite"), "--kinde-domain", emulator.BaseAddress.ToString(), "--config", config);
         Assert.That(undo.Exit, Is.Zero, undo.Stderr);
         Assert.That(undo.Stdout, Does.Contain("undo: 7 users deleted"));
