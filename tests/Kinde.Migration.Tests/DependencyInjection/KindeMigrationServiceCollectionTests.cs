@@ -10,6 +10,7 @@ using Kinde.Migration.Testing.Emulator;
 using Kinde.Migration.Tests.Helpers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Kinde.Migration.Tests.DependencyInjection;
@@ -66,6 +67,35 @@ public sealed class KindeMigrationServiceCollectionTests
 
         Assert.That(report.ImporterCounters["imported"], Is.EqualTo(report.UsersAccepted));
         Assert.That(emulator.State.Users, Has.Count.EqualTo(report.UsersAccepted));
+    }
+
+    [Test]
+    public async Task HostApp_LogsOfAnApiMigration_HoldNoEmailHashOrSecretAboveTrace()
+    {
+        await using var emulator = await KindeEmulator.StartAsync(new() { CommitThenDropRate = 0.2, FailureRate = 0.1 });
+        IConfiguration config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["KindeMigration:OutputDirectory"] = _dir,
+                ["KindeMigration:Kinde:Domain"] = emulator.BaseAddress.ToString(),
+                ["KindeMigration:Kinde:ClientId"] = emulator.Options.ClientId,
+                ["KindeMigration:Kinde:ClientSecret"] = emulator.Options.ClientSecret,
+                ["KindeMigration:Kinde:RequestsPerSecond"] = "0",
+            })
+            .Build();
+        var logs = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.AddKindeMigration(config.GetSection(MigrationOptions.SectionName)).UseKindeApi(config.GetSection("KindeMigration:Kinde"));
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath, PasswordsPath);
+
+        var visible = logs.Messages.Where(m => m.Level > LogLevel.Trace).Select(m => m.Text).ToList();
+        Assert.That(visible, Is.Not.Empty, "the run logged");
+        Assert.That(visible, Has.None.Contain("@").And.None.Contain("%40"), "no email above Trace");
+        Assert.That(visible, Has.None.Contain("$2a$").And.None.Contain("$2b$").And.None.Contain(emulator.Options.ClientSecret));
+        Assert.That(visible, Has.None.Contain("Bearer").And.None.Contain("access_token"));
     }
 
     [Test]
@@ -419,6 +449,44 @@ public sealed class KindeMigrationServiceCollectionTests
                 : new KindeIdentity(KindeIdentityTypes.Phone, source.PhoneNumber!, source.PhoneVerified ?? false));
             user.Properties["tier"] = catalog.TierFor(source.AppMetadata?["plan"]?.GetValue<string>());
             return ValueTask.FromResult(MappingResult.Success(user));
+        }
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        private readonly List<(LogLevel Level, string Text)> _messages = [];
+
+        public IReadOnlyList<(LogLevel Level, string Text)> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._messages)
+                {
+                    owner._messages.Add((logLevel, formatter(state, exception) + " " + exception?.Message));
+                }
+            }
         }
     }
 }
