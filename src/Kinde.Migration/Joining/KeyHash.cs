@@ -1,7 +1,10 @@
 namespace Kinde.Migration.Joining;
 
 /// <summary>64-bit FNV-1a over UTF-16 code units: compact, deterministic keys for the join's indexes.</summary>
-/// <remarks>Lookups always verify the full value against the stored record, so a collision costs a miss check, never a wrong join.</remarks>
+/// <remarks>Index lookups compare this hash and an independent second one (<see cref="Check"/>): a wrong join would
+/// need two keys to collide on both 64-bit hashes. The shared-email count of the first pass uses this hash alone, so a
+/// collision there can only make the runner wait for a merge partner that never comes (merge groups are keyed by the
+/// email itself); the group is then completed at the end of the pass.</remarks>
 internal static class KeyHash
 {
     private const ulong OffsetBasis = 14695981039346656037UL;

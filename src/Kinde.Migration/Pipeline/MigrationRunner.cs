@@ -226,7 +226,9 @@ public class MigrationRunner
         private readonly KindeUserValidator _validator = new(runner._options.Validation);
         private Action<string>? _warn;
         private Action<string, MetadataKeyFate>? _recordFate;
-        private readonly Dictionary<ulong, EmailGroup> _groups = [];
+        // Keyed by the email itself, not its hash: two emails whose hashes collide must never be merged (their shared
+        // count is then too high, so each group just waits to the end of the pass).
+        private readonly Dictionary<string, EmailGroup> _groups = new(StringComparer.OrdinalIgnoreCase);
 
         // Counted here, per user, and added to the report's sorted dictionaries once at the end: a sorted lookup
         // per metadata key of every user cost more than the mapping of the key.
@@ -360,12 +362,12 @@ public class MigrationRunner
             EmailGroup? group = null;
             if (sharedEmails.Count > 0 && !string.IsNullOrWhiteSpace(source.User.Email))
             {
-                ulong key = KeyHash.OfEmail(source.User.Email);
-                if (sharedEmails.TryGetValue(key, out int expected))
+                string email = source.User.Email.Trim();
+                if (sharedEmails.TryGetValue(KeyHash.OfEmail(email), out int expected))
                 {
-                    if (!_groups.TryGetValue(key, out group))
+                    if (!_groups.TryGetValue(email, out group))
                     {
-                        _groups[key] = group = new EmailGroup(expected);
+                        _groups[email] = group = new EmailGroup(expected);
                     }
 
                     group.Seen++;
@@ -401,7 +403,7 @@ public class MigrationRunner
             if (group is not null && group.Seen == group.Expected)
             {
                 // The group is complete: emit it and forget it, so memory holds only groups still waiting for members.
-                _groups.Remove(KeyHash.OfEmail(source.User.Email!));
+                _groups.Remove(source.User.Email!.Trim());
                 if (group.Members.Count > 0)
                 {
                     await FlushGroupAsync(group, writer, cancellationToken).ConfigureAwait(false);
