@@ -347,15 +347,24 @@ internal sealed class ImportRun(
         foreach (var group in byOrganization)
         {
             var members = group.ToList();
-            var request = members.Select(x => new KindeOrganizationUserRequest(x.User.KindeId!, [.. x.Membership.Roles], [.. x.Membership.Permissions])).ToList();
-            string? error = await SendWithRetriesAsync(token => api.AddOrganizationUsersAsync(group.Key, request, token), retry: true, ct).ConfigureAwait(false);
-            if (error is not null)
+            string? error = await AddAsync(group.Key, members, ct).ConfigureAwait(false);
+            if (error is not null && members.Count > 1)
             {
-                foreach (var (user, _) in members)
+                // One bad member (say a user deleted in Kinde since) fails the whole request: each member alone then,
+                // so only the bad ones fail.
+                foreach (var member in members)
                 {
-                    user.Fail(LedgerStep.AddToOrganizations, error);
-                    failed.Add(user);
+                    if (await AddAsync(group.Key, [member], ct).ConfigureAwait(false) is { } own)
+                    {
+                        member.User.Fail(LedgerStep.AddToOrganizations, own);
+                        failed.Add(member.User);
+                    }
                 }
+            }
+            else if (error is not null)
+            {
+                members[0].User.Fail(LedgerStep.AddToOrganizations, error);
+                failed.Add(members[0].User);
             }
         }
 
@@ -364,6 +373,12 @@ internal sealed class ImportRun(
             bool ok = !failed.Contains(w);
             w.Record(LedgerStep.AddToOrganizations, ok ? LedgerStepStatus.Done : LedgerStepStatus.Failed, error: ok ? null : "adding to an organization failed");
         }
+    }
+
+    private Task<string?> AddAsync(string organizationCode, IReadOnlyList<(UserWork User, KindeOrganizationMembership Membership)> members, CancellationToken ct)
+    {
+        var request = members.Select(x => new KindeOrganizationUserRequest(x.User.KindeId!, [.. x.Membership.Roles], [.. x.Membership.Permissions])).ToList();
+        return SendWithRetriesAsync(token => api.AddOrganizationUsersAsync(organizationCode, request, token), retry: true, ct);
     }
 
     /// <summary>Runs an idempotent step unless the ledger has it done; its outcome is recorded with the batch (a step
@@ -409,6 +424,11 @@ internal sealed class ImportRun(
 
     private void Count(UserWork w)
     {
+        if (w.IdMapConflicts > 0)
+        {
+            _warnings.AddOrUpdate("idmap_conflict", w.IdMapConflicts, (_, n) => n + w.IdMapConflicts);
+        }
+
         if (w.PasswordSet || (w.FailReason is null && w.State?.StatusOf(LedgerStep.SetPassword) == LedgerStepStatus.Done))
         {
             Interlocked.Increment(ref _passwordsSet);
@@ -489,6 +509,8 @@ internal sealed class ImportRun(
 
         public bool NeedsMemberships { get; set; }
 
+        public int IdMapConflicts { get; private set; }
+
         /// <summary>The membership sent with the create request, if any.</summary>
         public KindeOrganizationMembership? JoinedOnCreate { get; set; }
 
@@ -514,7 +536,16 @@ internal sealed class ImportRun(
 
             foreach (string other in OtherSourceIds)
             {
-                await ledger.SetKindeIdAsync(runId, other, KindeId!, createdByRun: false, ct).ConfigureAwait(false);
+                try
+                {
+                    await ledger.SetKindeIdAsync(runId, other, KindeId!, createdByRun: false, ct).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException)
+                {
+                    // That Auth0 id maps to another Kinde user from an earlier run (its merge group changed): the first
+                    // mapping stays, and the conflict is reported instead of ending the run.
+                    IdMapConflicts++;
+                }
             }
         }
 

@@ -191,6 +191,58 @@ public sealed class ReviewFindingsTests
         Assert.That(result.Counters["skipped_existing"], Is.EqualTo(1));
     }
 
+    /// <summary>A user deleted in Kinde since an earlier run (its id still in the ledger) made the organization request
+    /// of its whole batch fail; now the members are retried one by one and only that user fails.</summary>
+    [Test]
+    public async Task Review_OneStaleMember_FailsOnlyItself_NotTheWholeOrganizationRequest()
+    {
+        using var dir = new TempDirectory();
+        await using var emulator = await KindeEmulator.StartAsync();
+        var users = Enumerable.Range(0, 3).Select(i => User($"auth0|m{i}", $"m{i}@example.com")).ToList();
+        foreach (var user in users)
+        {
+            user.Organizations.Add(new KindeOrganizationMembership("org_team") { Roles = ["admin"] });
+        }
+
+        var faults = new ScriptedFaults
+        {
+            Fail503 = (request, _) => request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/users", StringComparison.Ordinal),
+        };
+        var first = await ImportAsync(emulator, dir, users, faults: faults, configure: o => o.MaxStepAttempts = 1);
+        Assert.That(first.Counters["failed"], Is.EqualTo(3), "precondition: no membership was added");
+        using (var client = KindeApiClient.Create(ImportScenario.ApiOptions(emulator), TimeProvider.System))
+        {
+            await client.DeleteUserAsync(emulator.State.FindUserByEmail("m0@example.com")!.Id);
+        }
+
+        var second = await ImportAsync(emulator, dir, users);
+
+        Assert.That(second.Counters["failed"], Is.EqualTo(1));
+        Assert.That(second.FailedUsers.Keys, Is.EqualTo(new[] { "auth0|m0" }));
+        var org = emulator.State.Organizations.Single(o => o.ExternalId == "org_team");
+        Assert.That(org.Members, Has.Count.EqualTo(2));
+    }
+
+    /// <summary>A merged user's second Auth0 id already mapped to another Kinde user by an earlier run made the ledger
+    /// throw inside the batch transaction and ended the run; now the first mapping stays and the conflict is counted.</summary>
+    [Test]
+    public async Task Review_MergedUserWhoseOtherIdIsMappedElsewhere_IsReportedNotFatal()
+    {
+        using var dir = new TempDirectory();
+        await using var emulator = await KindeEmulator.StartAsync();
+        await ImportAsync(emulator, dir, [User("auth0|b", "b@example.com")], configure: o => o.RunDescription = "first");
+        var merged = User("auth0|a", "a@example.com");
+        merged.SourceUserIds.Add("auth0|b");
+
+        var result = await ImportAsync(emulator, dir, [merged, User("auth0|c", "c@example.com")], configure: o => o.RunDescription = "second");
+
+        Assert.That(result.Counters["imported"], Is.EqualTo(2));
+        Assert.That(result.Warnings["idmap_conflict"], Is.EqualTo(1));
+        await using var ledger = await MigrationLedger.OpenAsync(dir.File("ledger.sqlite"));
+        Assert.That((await ledger.GetUserAsync("auth0|b"))!.KindeUserId, Is.EqualTo(emulator.State.FindUserByEmail("b@example.com")!.Id));
+        Assert.That((await ledger.GetUserAsync("auth0|c"))!.KindeUserId, Is.Not.Null, "the rest of the batch was recorded");
+    }
+
     private static KindeUser User(string id, string email)
     {
         var user = new KindeUser { Id = id, FirstName = "F", LastName = "L", Password = new KindePassword { HashedPassword = Bcrypt, HashingMethod = "bcrypt" } };
