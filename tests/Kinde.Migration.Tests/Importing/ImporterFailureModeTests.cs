@@ -9,9 +9,10 @@ using Kinde.Migration.Tests.Helpers;
 
 namespace Kinde.Migration.Tests.Importing;
 
-/// <summary>Review findings on the API importer: each test fails while the bug it names is there.</summary>
+/// <summary>How the API importer behaves when things go wrong: lookups failing, unanswered creates, refused identities,
+/// stale ids, conflicting id maps. Each test once failed on a bug found in review.</summary>
 [TestFixture]
-public sealed class ReviewFindingsTests
+public sealed class ImporterFailureModeTests
 {
     private const string Bcrypt = "$2a$10$abcdefghijklmnopqrstuuJ7vWXGZkzvz6Ffv1lWS9l9lpFLhxYp6";
 
@@ -19,7 +20,7 @@ public sealed class ReviewFindingsTests
     /// CreateAsync, aborts Parallel.ForEachAsync and the whole import: the batch's other users are never processed and
     /// the outcomes already obtained are never recorded. Expected: the user is recorded as failed and the run goes on.</summary>
     [Test]
-    public async Task Review_LookupFailingAfterAnUnansweredCreate_DoesNotAbortTheRun()
+    public async Task LookupFailingAfterAnUnansweredCreate_DoesNotAbortTheRun()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -45,7 +46,7 @@ public sealed class ReviewFindingsTests
     /// run sees a prior state, takes the refusal for "sent before, Kinde has it" and records the step done: the user is
     /// counted imported although the identity is missing.</summary>
     [Test]
-    public async Task Review_IdentityRefusedInAnEarlierRun_IsNotRecordedDoneOnTheNextRun()
+    public async Task IdentityRefusedInAnEarlierRun_IsNotRecordedDoneOnTheNextRun()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -67,7 +68,7 @@ public sealed class ReviewFindingsTests
     /// every such user failed. An E.164 number alone does not always name a country, so a second phone is not added:
     /// the user is imported with its first phone and the skipped one is counted as a warning.</summary>
     [Test]
-    public async Task Review_SecondPhoneIdentity_IsCountedNotFailed()
+    public async Task SecondPhoneIdentity_IsCountedNotFailed()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -85,7 +86,7 @@ public sealed class ReviewFindingsTests
     /// <summary>A user without email or phone (allowed with RequireEmailOrPhone = false) cannot be looked up, so after a
     /// create without an answer the create is simply sent again: the user is created twice.</summary>
     [Test]
-    public async Task Review_UnansweredCreateOfAUserWithoutEmailOrPhone_IsNotRepeatedBlindly()
+    public async Task UnansweredCreateOfAUserWithoutEmailOrPhone_IsNotRepeatedBlindly()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -107,7 +108,7 @@ public sealed class ReviewFindingsTests
     /// ledger does not know it, e.g. a fresh ledger or one lost) is treated as pre-existing and, with the default
     /// policy, skipped: no password is set.</summary>
     [Test]
-    public async Task Review_PasswordsLater_FindsUsersByEmail_AndSetsTheirPasswords()
+    public async Task PasswordsLater_FindsUsersByEmail_AndSetsTheirPasswords()
     {
         using var dir = new TempDirectory();
         using var dir2 = new TempDirectory();
@@ -126,7 +127,7 @@ public sealed class ReviewFindingsTests
     /// that run could not name it and left it in Kinde silently. Now undo reports it, and after the migration is run
     /// again (it finds the user and records it as the run's), undo deletes it.</summary>
     [Test]
-    public async Task Review_Undo_ReportsAUserWhoseCreateWasLeftUnanswered_AndDeletesItOnceSettled()
+    public async Task Undo_ReportsAUserWhoseCreateWasLeftUnanswered_AndDeletesItOnceSettled()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -175,7 +176,7 @@ public sealed class ReviewFindingsTests
     /// the create is refused (409), the re-check misses it again, and the user fails on every run instead of being
     /// counted skipped_existing.</summary>
     [Test]
-    public async Task Review_ExistingUserHoldingTheEmailAsASecondIdentity_IsRecognisedAsExisting()
+    public async Task ExistingUserHoldingTheEmailAsASecondIdentity_IsRecognisedAsExisting()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -194,7 +195,7 @@ public sealed class ReviewFindingsTests
     /// <summary>A user deleted in Kinde since an earlier run (its id still in the ledger) made the organization request
     /// of its whole batch fail; now the members are retried one by one and only that user fails.</summary>
     [Test]
-    public async Task Review_OneStaleMember_FailsOnlyItself_NotTheWholeOrganizationRequest()
+    public async Task OneStaleMember_FailsOnlyItself_NotTheWholeOrganizationRequest()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -226,7 +227,7 @@ public sealed class ReviewFindingsTests
     /// <summary>A merged user's second Auth0 id already mapped to another Kinde user by an earlier run made the ledger
     /// throw inside the batch transaction and ended the run; now the first mapping stays and the conflict is counted.</summary>
     [Test]
-    public async Task Review_MergedUserWhoseOtherIdIsMappedElsewhere_IsReportedNotFatal()
+    public async Task MergedUserWhoseOtherIdIsMappedElsewhere_IsReportedNotFatal()
     {
         using var dir = new TempDirectory();
         await using var emulator = await KindeEmulator.StartAsync();
@@ -255,7 +256,7 @@ public sealed class ReviewFindingsTests
         KindeEmulator emulator, TempDirectory dir, IReadOnlyList<KindeUser> users, MigrationMode mode = MigrationMode.WithPasswords,
         ScriptedFaults? faults = null, Action<KindeApiImportOptions>? configure = null, Action<KindeApiOptions>? configureApi = null)
     {
-        var options = new KindeApiImportOptions { LedgerPath = dir.File("ledger.sqlite"), RunDescription = "review " + mode };
+        var options = new KindeApiImportOptions { LedgerPath = dir.File("ledger.sqlite"), RunDescription = "failure modes " + mode };
         configure?.Invoke(options);
         var client = KindeApiClient.Create(ImportScenario.ApiOptions(emulator, configureApi), TimeProvider.System, faults);
         using var importer = new KindeApiImporter(client, options, ownsApi: true);
