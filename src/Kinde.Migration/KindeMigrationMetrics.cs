@@ -16,10 +16,19 @@ namespace Kinde.Migration;
 /// <item><c>kinde_migration.users</c> (counter): users processed by the importer; tag <c>outcome</c>:
 /// <c>imported</c>, <c>skipped_existing</c>, <c>failed</c> or <c>passwords_set</c>.</item>
 /// </list>
+/// <para>Traces: the <see cref="System.Diagnostics.ActivitySource"/> named <see cref="ActivitySourceName"/> (for example
+/// OpenTelemetry's <c>AddSource</c>) starts <c>kinde_migration.run</c> for a run, <c>kinde_migration.preflight</c>, and
+/// <c>kinde_migration.import_batch</c> per batch of the API importer; the HTTP client's own activities nest below.</para>
 /// <para>No tag carries a user's data, a secret or a token.</para>
 /// </remarks>
 public static class KindeMigrationMetrics
 {
     /// <summary>The name of the meter.</summary>
     public const string MeterName = "Kinde.Migration";
+
+    /// <summary>The name of the activity source.</summary>
+    public const string ActivitySourceName = "Kinde.Migration";
+
+    /// <summary>Gets the activity source the library's traces come from.</summary>
+    internal static System.Diagnostics.ActivitySource ActivitySource { get; } = new(ActivitySourceName);
 }

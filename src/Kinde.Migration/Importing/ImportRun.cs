@@ -36,6 +36,8 @@ internal sealed class ImportRun(
 
     public async ValueTask ProcessBatchAsync(IReadOnlyList<KindeUser> batch, CancellationToken ct)
     {
+        using var activity = KindeMigrationMetrics.ActivitySource.StartActivity("kinde_migration.import_batch");
+        activity?.SetTag("kinde_migration.users", batch.Count);
         var work = new List<UserWork>(batch.Count);
         foreach (var user in batch)
         {
@@ -82,6 +84,7 @@ internal sealed class ImportRun(
             Count(w);
         }
 
+        activity?.SetTag("kinde_migration.failed", work.Count(w => w.FailReason is not null));
         long processed = Interlocked.Add(ref _processed, work.Count);
         progress?.Report(new MigrationProgress("importing", processed, Interlocked.Read(ref _imported), Interlocked.Read(ref _failed)));
     }

@@ -10,6 +10,7 @@ internal static class Preflight
     public static async Task<PreflightResult> RunAsync(
         IKindeApi api, ImportRequirements needs, KindeApiImportOptions options, bool readOnly, ILogger logger, CancellationToken ct)
     {
+        using var activity = KindeMigrationMetrics.ActivitySource.StartActivity("kinde_migration.preflight");
         var (codes, missing) = await FindMissingAsync(api, needs, ct).ConfigureAwait(false);
         if (readOnly || missing.IsEmpty)
         {

@@ -93,6 +93,8 @@ public class MigrationRunner
             throw new IOException($"{ownFile} already exists: remove the earlier output or choose another output directory.");
         }
 
+        using var activity = KindeMigrationMetrics.ActivitySource.StartActivity("kinde_migration.run");
+        activity?.SetTag("kinde_migration.mode", MigrationReport.ModeName(_options.Mode));
         Log.RunStarted(_logger, MigrationReport.ModeName(_options.Mode), output);
 
         var firstPass = await FirstPassAsync(usersPath, passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
@@ -122,6 +124,8 @@ public class MigrationRunner
         }
 
         Log.RunFinished(_logger, report.UsersRead, report.UsersAccepted, report.UsersRejected, report.UsersMerged, report.HashesJoined);
+        activity?.SetTag("kinde_migration.users_read", report.UsersRead);
+        activity?.SetTag("kinde_migration.users_accepted", report.UsersAccepted);
         progress?.Report(new MigrationProgress("done", report.UsersRead, report.UsersAccepted, report.UsersRejected));
         return report;
     }

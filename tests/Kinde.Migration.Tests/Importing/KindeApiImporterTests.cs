@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Kinde.Migration.Importing;
@@ -72,6 +73,37 @@ public sealed class KindeApiImporterTests
 
         Assert.That(imported, Is.EqualTo(report.ImporterCounters["imported"]).And.GreaterThan(0));
         Assert.That(requests, Is.EqualTo(report.ImporterCounters["requests"]));
+    }
+
+    [Test]
+    public async Task Migrate_TracesTheRunPreflightAndBatches_WithHttpCallsInsideThem()
+    {
+        using var scenario = await ImportScenario.CreateAsync(120);
+        await using var emulator = await KindeEmulator.StartAsync();
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is KindeMigrationMetrics.ActivitySourceName or "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await scenario.MigrateAsync(emulator);
+
+        var ours = stopped.Where(a => a.Source.Name == KindeMigrationMetrics.ActivitySourceName).ToList();
+        var run = ours.Single(a => a.OperationName == "kinde_migration.run");
+        Assert.That(ours.Count(a => a.OperationName == "kinde_migration.preflight"), Is.EqualTo(1));
+        var batches = ours.Where(a => a.OperationName == "kinde_migration.import_batch").ToList();
+        Assert.That(batches.Sum(b => (int)b.GetTagItem("kinde_migration.users")!), Is.EqualTo(scenario.Expected.Count));
+        Assert.That(batches, Has.All.Matches<Activity>(b => b.TraceId == run.TraceId));
+        Assert.That(stopped.Where(a => a.Source.Name == "System.Net.Http"), Has.Some.Matches<Activity>(h => batches.Any(b => b.SpanId == h.ParentSpanId)), "HTTP calls nest inside batches");
     }
 
     [Test]
