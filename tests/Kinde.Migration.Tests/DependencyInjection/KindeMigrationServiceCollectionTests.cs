@@ -41,19 +41,12 @@ public sealed class KindeMigrationServiceCollectionTests
     public async Task HostApp_SelectsTheKindeApiImporter_WithOptionsFromConfiguration()
     {
         await using var emulator = await KindeEmulator.StartAsync();
-        IConfiguration config = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["KindeMigration:OutputDirectory"] = _dir,
-                ["KindeMigration:Kinde:Domain"] = emulator.BaseAddress.ToString(),
-                ["KindeMigration:Kinde:ClientId"] = emulator.Options.ClientId,
-                ["KindeMigration:Kinde:ClientSecret"] = emulator.Options.ClientSecret,
-                ["KindeMigration:Kinde:RequestsPerSecond"] = "0",
-                ["KindeMigration:Kinde:MaxConcurrency"] = "4",
-                ["KindeMigration:Kinde:ExistingUsers"] = "FillMissing",
-                ["KindeMigration:Kinde:LedgerPath"] = _temp.File("ledger.sqlite"),
-            })
-            .Build();
+        IConfiguration config = KindeApiConfiguration(emulator, new()
+        {
+            ["KindeMigration:Kinde:MaxConcurrency"] = "4",
+            ["KindeMigration:Kinde:ExistingUsers"] = "FillMissing",
+            ["KindeMigration:Kinde:LedgerPath"] = _temp.File("ledger.sqlite"),
+        });
         var services = new ServiceCollection();
         services.AddKindeMigration(config.GetSection(MigrationOptions.SectionName)).UseKindeApi(config.GetSection("KindeMigration:Kinde"));
 
@@ -73,16 +66,7 @@ public sealed class KindeMigrationServiceCollectionTests
     public async Task HostApp_LogsOfAnApiMigration_HoldNoEmailHashOrSecretAboveTrace()
     {
         await using var emulator = await KindeEmulator.StartAsync(new() { CommitThenDropRate = 0.2, FailureRate = 0.1 });
-        IConfiguration config = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["KindeMigration:OutputDirectory"] = _dir,
-                ["KindeMigration:Kinde:Domain"] = emulator.BaseAddress.ToString(),
-                ["KindeMigration:Kinde:ClientId"] = emulator.Options.ClientId,
-                ["KindeMigration:Kinde:ClientSecret"] = emulator.Options.ClientSecret,
-                ["KindeMigration:Kinde:RequestsPerSecond"] = "0",
-            })
-            .Build();
+        IConfiguration config = KindeApiConfiguration(emulator, []);
         var logs = new CapturingLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
@@ -450,6 +434,21 @@ public sealed class KindeMigrationServiceCollectionTests
             user.Properties["tier"] = catalog.TierFor(source.AppMetadata?["plan"]?.GetValue<string>());
             return ValueTask.FromResult(MappingResult.Success(user));
         }
+    }
+
+    /// <summary>Configuration as a host app would have it: output directory, the emulator's address and credentials, no
+    /// client-side rate limit, plus <paramref name="extra"/>.</summary>
+    private IConfiguration KindeApiConfiguration(KindeEmulator emulator, Dictionary<string, string?> extra)
+    {
+        var values = new Dictionary<string, string?>(extra)
+        {
+            ["KindeMigration:OutputDirectory"] = _dir,
+            ["KindeMigration:Kinde:Domain"] = emulator.BaseAddress.ToString(),
+            ["KindeMigration:Kinde:ClientId"] = emulator.Options.ClientId,
+            ["KindeMigration:Kinde:ClientSecret"] = emulator.Options.ClientSecret,
+            ["KindeMigration:Kinde:RequestsPerSecond"] = "0",
+        };
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
