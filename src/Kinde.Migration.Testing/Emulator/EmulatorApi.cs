@@ -406,14 +406,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             items.Add(item);
         }
 
-        var result = Success("Success");
-        result["users"] = items;
-        if (next is not null)
-        {
-            result["next_token"] = next;
-        }
-
-        return Ok(result);
+        return Page("users", items, next);
     }
 
     private static IEnumerable<UserData> FilterByIdentity(IEnumerable<UserData> users, string type, string? filter)
@@ -697,10 +690,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             });
         }
 
-        var result = Success("Success");
-        result["identities"] = items;
-        result["has_more"] = false;
-        return Ok(result);
+        return CursorPage("identities", items, false);
     }
 
     private ApiResult CreateIdentity(HttpContext ctx, JsonNode? body)
@@ -845,10 +835,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             });
         }
 
-        var result = Success("Success");
-        result["properties"] = items;
-        result["has_more"] = hasMore;
-        return Ok(result);
+        return CursorPage("properties", items, hasMore);
     }
 
     private ApiResult CreateProperty(HttpContext ctx, JsonNode? body)
@@ -906,10 +893,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             items.Add(new JsonObject { ["id"] = c.Id, ["name"] = c.Name });
         }
 
-        var result = Success("Success");
-        result["categories"] = items;
-        result["has_more"] = hasMore;
-        return Ok(result);
+        return CursorPage("categories", items, hasMore);
     }
 
     private ApiResult CreateCategory(HttpContext ctx, JsonNode? body)
@@ -948,14 +932,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             items.Add(OrganizationJson(o));
         }
 
-        var result = Success("Success");
-        result["organizations"] = items;
-        if (next is not null)
-        {
-            result["next_token"] = next;
-        }
-
-        return Ok(result);
+        return Page("organizations", items, next);
     }
 
     private ApiResult GetOrganization(HttpContext ctx, JsonNode? body)
@@ -1034,14 +1011,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             });
         }
 
-        var result = Success("Success");
-        result["organization_users"] = items;
-        if (next is not null)
-        {
-            result["next_token"] = next;
-        }
-
-        return Ok(result);
+        return Page("organization_users", items, next);
     }
 
     private ApiResult AddOrganizationUsers(HttpContext ctx, JsonNode? body)
@@ -1133,14 +1103,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             });
         }
 
-        var result = Success("Success");
-        result["roles"] = items;
-        if (next is not null)
-        {
-            result["next_token"] = next;
-        }
-
-        return Ok(result);
+        return Page("roles", items, next);
     }
 
     private ApiResult CreateRole(HttpContext ctx, JsonNode? body)
@@ -1181,14 +1144,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             return error;
         }
 
-        var result = Success("Success");
-        result["permissions"] = PermissionsJson(page);
-        if (next is not null)
-        {
-            result["next_token"] = next;
-        }
-
-        return Ok(result);
+        return Page("permissions", PermissionsJson(page), next);
     }
 
     private ApiResult UpdateRolePermissions(HttpContext ctx, JsonNode? body)
@@ -1252,14 +1208,7 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
             return error;
         }
 
-        var result = Success("Success");
-        result["permissions"] = PermissionsJson(page);
-        if (next is not null)
-        {
-            result["next_token"] = next;
-        }
-
-        return Ok(result);
+        return Page("permissions", PermissionsJson(page), next);
     }
 
     private static JsonArray PermissionsJson(IEnumerable<EmulatedPermission> permissions)
@@ -1453,6 +1402,28 @@ internal sealed class EmulatorApi(KindeEmulatorOptions options, KindeEmulatorSta
     private static JsonObject Success(string message) => new() { ["code"] = "OK", ["message"] = message };
 
     private static ApiResult Ok(JsonObject body) => new(200, body);
+
+    /// <summary>A page of a <c>next_token</c> listing: the items under <paramref name="key"/>, the token while more follow.</summary>
+    private static ApiResult Page(string key, JsonNode items, string? next)
+    {
+        var result = Success("Success");
+        result[key] = items;
+        if (next is not null)
+        {
+            result["next_token"] = next;
+        }
+
+        return Ok(result);
+    }
+
+    /// <summary>A page of a <c>starting_after</c> listing (properties, categories, identities), with <c>has_more</c>.</summary>
+    private static ApiResult CursorPage(string key, JsonNode items, bool hasMore)
+    {
+        var result = Success("Success");
+        result[key] = items;
+        result["has_more"] = hasMore;
+        return Ok(result);
+    }
 
     private static ApiResult Error(int status, string code, string message) =>
         new(status, new JsonObject { ["errors"] = new JsonArray(new JsonObject { ["code"] = code, ["message"] = message }) });

@@ -52,15 +52,17 @@ internal static class ImportPlan
                     string? ledgerKey = user.SourceUserIds.FirstOrDefault() ?? user.Id;
                     var state = ledger is null || ledgerKey is null ? null : await ledger.GetUserAsync(ledgerKey, ct).ConfigureAwait(false);
                     string? kindeId = state?.KindeUserId ?? (UserLookup.Key(user) is { } key && found.TryGetValue(key, out string? id) ? id : null);
-                    bool ours = state is not null && (state.CreatedByUs || (state.KindeUserId is null && state.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending));
-                    bool foundExisting = state?.StatusOf(LedgerStep.Create) == LedgerStepStatus.Skipped || state?.KindeUserId is null;
+                    // As the import decides: a known Kinde id is the runs' own unless a users pass found it there before;
+                    // an unanswered create is the run's own too.
+                    bool resumes = state is not null && (state.KindeUserId is not null
+                        ? state.StatusOf(LedgerStep.Create) != LedgerStepStatus.Skipped
+                        : state.StatusOf(LedgerStep.Create) == LedgerStepStatus.Pending);
                     string action = (kindeId, context.Mode, options.ExistingUsers) switch
                     {
                         (null, MigrationMode.PasswordsOnly, _) => "not_found",
                         (null, _, _) => "create",
                         (_, MigrationMode.PasswordsOnly, _) => "set_password",
-                        _ when ours => "resume",
-                        _ when !foundExisting => "resume",
+                        _ when resumes => "resume",
                         (_, _, ExistingUserPolicy.Skip) => "skip_existing",
                         (_, _, ExistingUserPolicy.Update) => "update_existing",
                         _ => "fill_existing",

@@ -475,8 +475,8 @@ internal sealed class ImportRun(
     /// <summary>No answer, a timeout, 408 or 5xx: the request may or may not have been carried out.</summary>
     private static bool IsAmbiguous(KindeApiException ex) => ex.StatusCode is null or 408 or >= 500;
 
-    private static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(StepBackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 2, 6)) * (0.5 + (Random.Shared.NextDouble() / 2)));
+    /// <summary>The wait before attempt <paramref name="attempt"/> (2 or more) of a create or an idempotent step.</summary>
+    private static TimeSpan Backoff(int attempt) => KindeApiConnection.Backoff(StepBackoffBase, attempt - 1, Random.Shared.NextDouble());
 
     private static KindeIdentity? FirstOf(KindeUser user, string type) => user.Identities.FirstOrDefault(i => i.Type == type);
 

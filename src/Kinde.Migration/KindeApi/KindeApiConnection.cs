@@ -146,13 +146,24 @@ internal sealed class KindeApiConnection : IDisposable
     /// <returns>The delay.</returns>
     internal TimeSpan Backoff(int retry)
     {
-        double ceiling = Math.Min(BackoffCap.TotalMilliseconds, BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Clamp(retry - 1, 0, 30)));
         double jitter;
         lock (_random)
         {
             jitter = _random.NextDouble();
         }
 
+        return Backoff(BackoffBase, retry, jitter);
+    }
+
+    /// <summary>Half of min(cap, <paramref name="backoffBase"/>·2^(retry−1)) plus <paramref name="jitter"/> (0 to 1) of the
+    /// other half: the one backoff formula of the client and the importer.</summary>
+    /// <param name="backoffBase">The first retry's ceiling.</param>
+    /// <param name="retry">The 1-based retry number.</param>
+    /// <param name="jitter">A random number from 0 to 1.</param>
+    /// <returns>The delay.</returns>
+    internal static TimeSpan Backoff(TimeSpan backoffBase, int retry, double jitter)
+    {
+        double ceiling = Math.Min(BackoffCap.TotalMilliseconds, backoffBase.TotalMilliseconds * Math.Pow(2, Math.Clamp(retry - 1, 0, 30)));
         return TimeSpan.FromMilliseconds((ceiling / 2) + (ceiling / 2 * jitter));
     }
 
