@@ -41,6 +41,7 @@ internal static class ScaleRun
                 case "--no-hashes": s_noHashes = args[i + 1] == "true"; break;
                 case "--mode": s_mode = Enum.Parse<Kinde.Migration.Pipeline.MigrationMode>(args[i + 1], ignoreCase: true); break;
                 case "--map-only": break;
+                case "--index-only": break;
                 case "--channel": s_channel = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
@@ -56,6 +57,22 @@ internal static class ScaleRun
             var sw = Stopwatch.StartNew();
             var summary = await generator.WriteUsersNdjsonAsync(path, gzip: true);
             Console.WriteLine($"generated {summary} in {sw.Elapsed.TotalSeconds:F1} s");
+        }
+
+        if (args.Contains("--index-only"))
+        {
+            for (int run = 1; run <= 4; run++)
+            {
+                await MeasureAsync(async () =>
+                {
+                    using var index = new Kinde.Migration.Joining.PasswordHashIndex(32L << 20, dir);
+                    await using var source = await ExportSource.OpenAsync(hashes);
+                    await index.AddAllAsync(new PasswordHashReader(), source, default);
+                    return index.Count;
+                }, "index hashes");
+            }
+
+            return 0;
         }
 
         if (args.Contains("--map-only"))
