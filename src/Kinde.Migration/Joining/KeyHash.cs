@@ -40,6 +40,41 @@ internal static class KeyHash
         return hash;
     }
 
+    /// <summary><see cref="Of(ReadOnlySpan{char}, bool)"/> of <paramref name="prefix"/> + <paramref name="value"/>,
+    /// both ASCII, without decoding them.</summary>
+    public static ulong OfAscii(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, bool ignoreCase)
+    {
+        ulong hash = OffsetBasis;
+        foreach (byte b in prefix)
+        {
+            hash = (hash ^ (ignoreCase ? ToLower((char)b) : b)) * Prime;
+        }
+
+        foreach (byte b in value)
+        {
+            hash = (hash ^ (ignoreCase ? ToLower((char)b) : b)) * Prime;
+        }
+
+        return hash;
+    }
+
+    /// <summary><see cref="Check"/> of <paramref name="prefix"/> + <paramref name="value"/>, both ASCII.</summary>
+    public static ulong CheckAscii(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, bool ignoreCase)
+    {
+        ulong hash = CheckOffsetBasis;
+        for (int i = value.Length - 1; i >= 0; i--)
+        {
+            hash = (hash ^ (ignoreCase ? ToLower((char)value[i]) : value[i])) * Prime;
+        }
+
+        for (int i = prefix.Length - 1; i >= 0; i--)
+        {
+            hash = (hash ^ (ignoreCase ? ToLower((char)prefix[i]) : prefix[i])) * Prime;
+        }
+
+        return hash;
+    }
+
     /// <summary><see cref="char.ToLowerInvariant"/>, with ASCII (nearly every key) done inline.</summary>
     private static char ToLower(char c) => c < 128 ? (char)(char.IsAsciiLetterUpper(c) ? c | 0x20 : c) : char.ToLowerInvariant(c);
 }

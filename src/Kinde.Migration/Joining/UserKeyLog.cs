@@ -25,6 +25,30 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
         email = email.Trim();
         return email.IsEmpty ? None : new(KeyHash.Of(email, ignoreCase: true), KeyHash.Check(email, ignoreCase: true));
     }
+
+    /// <summary><see cref="OfAuth0Id(ReadOnlySpan{char})"/> of <paramref name="prefix"/> + the text, or
+    /// <see cref="OfEmail(ReadOnlySpan{char})"/> of the text, from UTF-8: plain ASCII is hashed as it is (each byte
+    /// is the UTF-16 unit it decodes to), anything else is decoded first.</summary>
+    public static HashedKey OfUtf8(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> utf8, bool email)
+    {
+        // Leading or trailing blanks (trimmed from emails) and non-ASCII text take the decoding path.
+        bool plain = System.Text.Ascii.IsValid(utf8) && (utf8.IsEmpty || (utf8[0] > ' ' && utf8[^1] > ' '));
+        if (!plain)
+        {
+            Span<char> chars = prefix.Length + utf8.Length <= 256 ? stackalloc char[256] : new char[prefix.Length + utf8.Length];
+            int length = System.Text.Encoding.UTF8.GetChars(prefix, chars);
+            length += System.Text.Encoding.UTF8.GetChars(utf8, chars[length..]);
+            return email ? OfEmail(chars[..length]) : OfAuth0Id(chars[..length]);
+        }
+
+        if (email)
+        {
+            return utf8.IsEmpty ? None : new(KeyHash.OfAscii(prefix, utf8, ignoreCase: true), KeyHash.CheckAscii(prefix, utf8, ignoreCase: true));
+        }
+
+        bool auth0 = prefix.IsEmpty ? utf8.StartsWith("auth0|"u8) : prefix.SequenceEqual("auth0|"u8);
+        return auth0 ? new(KeyHash.OfAscii(prefix, utf8, ignoreCase: false), KeyHash.CheckAscii(prefix, utf8, ignoreCase: false)) : None;
+    }
 }
 
 /// <summary>

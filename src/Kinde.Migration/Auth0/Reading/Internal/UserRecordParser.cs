@@ -28,7 +28,21 @@ internal sealed class UserRecordParser(KeyResolver keys)
     /// <summary>The pass-1 scan of the join: only the user id, the email and the linked <c>auth0</c> identity ids,
     /// hashed straight from the text into <paramref name="log"/> (no strings), with every other value skipped
     /// unparsed. <see langword="false"/> (and nothing logged) when the record is not readable.</summary>
+    /// <remarks>Nearly every record goes through <see cref="JoinKeyScanner"/>; the ones it leaves (escaped keys, odd
+    /// or malformed text) are read with <see cref="Utf8JsonReader"/>, which decides.</remarks>
     public bool ScanKeys(ReadOnlySpan<byte> json, Joining.UserKeyLog log)
+    {
+        if (JoinKeyScanner.TryScan(json, keys, _linked, out Joining.HashedKey id, out Joining.HashedKey email))
+        {
+            log.Add(id, email, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_linked));
+            return true;
+        }
+
+        return ScanKeysWithReader(json, log);
+    }
+
+    /// <summary><see cref="ScanKeys"/> without the fast path.</summary>
+    internal bool ScanKeysWithReader(ReadOnlySpan<byte> json, Joining.UserKeyLog log)
     {
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
@@ -305,20 +319,26 @@ internal sealed class UserRecordParser(KeyResolver keys)
         }
 
         string key = reader.GetString()!;
+        IdentityField field = IdentityFieldOf(key);
+        otherKey = field == IdentityField.Other ? key : null;
+        return field;
+    }
+
+    /// <summary>An identity's key spelled in any case, with or without underscores, spaces or hyphens.</summary>
+    internal static IdentityField IdentityFieldOf(ReadOnlySpan<char> key)
+    {
         Span<char> normalized = stackalloc char[64];
         int length = key.Length <= 64 ? KeyResolver.Normalize(key, normalized) : 0;
-        switch (normalized[..length])
+        return normalized[..length] switch
         {
-            case "provider": return IdentityField.Provider;
-            case "userid": return IdentityField.UserId;
-            case "connection": return IdentityField.Connection;
-            case "issocial": return IdentityField.IsSocial;
-            case "profiledata": return IdentityField.ProfileData;
-            case "accesstoken" or "refreshtoken" or "accesstokensecret": return IdentityField.Token;
-            default:
-                otherKey = key;
-                return IdentityField.Other;
-        }
+            "provider" => IdentityField.Provider,
+            "userid" => IdentityField.UserId,
+            "connection" => IdentityField.Connection,
+            "issocial" => IdentityField.IsSocial,
+            "profiledata" => IdentityField.ProfileData,
+            "accesstoken" or "refreshtoken" or "accesstokensecret" => IdentityField.Token,
+            _ => IdentityField.Other,
+        };
     }
 
     private static JsonObject? ReadMetadata(ref Utf8JsonReader reader, JsonObject? existing, string? path, string rawKey)
