@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Kinde.Migration.Joining;
 
 /// <summary>A key as the join's indexes see it: two independent 64-bit hashes (<see cref="KeyHash"/>).</summary>
@@ -13,8 +15,12 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
     /// <inheritdoc cref="OfAuth0Id(string?)"/>
     public static HashedKey OfAuth0Id(ReadOnlySpan<char> userId) =>
         userId.StartsWith("auth0|", StringComparison.Ordinal)
-            ? new(KeyHash.Of(userId, ignoreCase: false), KeyHash.Check(userId, ignoreCase: false))
+            ? KeyHash.Both(userId, ignoreCase: false)
             : None;
+
+    /// <summary><see cref="OfAuth0Id(ReadOnlySpan{char})"/> of an ASCII id given as bytes.</summary>
+    public static HashedKey OfAuth0IdAscii(ReadOnlySpan<byte> userId) =>
+        userId.StartsWith("auth0|"u8) ? KeyHash.BothAscii(userId, ignoreCase: false) : None;
 
     /// <summary>An email, trimmed and case-insensitive; <see cref="None"/> for a blank one.</summary>
     public static HashedKey OfEmail(string? email) => email is null ? None : OfEmail(email.AsSpan());
@@ -23,7 +29,15 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
     public static HashedKey OfEmail(ReadOnlySpan<char> email)
     {
         email = email.Trim();
-        return email.IsEmpty ? None : new(KeyHash.Of(email, ignoreCase: true), KeyHash.Check(email, ignoreCase: true));
+        return email.IsEmpty ? None : KeyHash.Both(email, ignoreCase: true);
+    }
+
+    /// <summary><see cref="OfEmail(ReadOnlySpan{char})"/> of an ASCII email given as bytes.</summary>
+    public static HashedKey OfEmailAscii(ReadOnlySpan<byte> email)
+    {
+        // Ascii.Trim drops the same ASCII white space as string.Trim (tab to carriage return, and space).
+        email = email[Ascii.Trim(email)];
+        return email.IsEmpty ? None : KeyHash.BothAscii(email, ignoreCase: true);
     }
 }
 
