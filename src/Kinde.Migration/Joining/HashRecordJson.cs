@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Kinde.Migration.Joining;
@@ -7,13 +8,17 @@ namespace Kinde.Migration.Joining;
 /// Encodes a hash record's JSON straight into <see cref="HashRecordCodec"/>'s form and hashes its join keys from the
 /// bytes: no record object, no strings, no UTF-16 round trip. Building the index spent most of its time on those.
 /// </summary>
-/// <remarks>Only the common shape is taken: ASCII without escapes, keys spelled as Auth0 writes them, each once, ids
-/// as <c>{"$oid": …}</c> or text, dates as UTC ISO text (bare or in <c>{"$date": …}</c>), and a record that is
-/// accepted. For anything else it declines, and the caller parses the record with <c>HashRecordParser</c>: both give
-/// the same stored bytes and keys for every record this takes.</remarks>
+/// <remarks>Only the common shape is taken: printable ASCII without escapes (spaces the only white space), keys
+/// spelled as Auth0 writes them, each once, ids as <c>{"$oid": …}</c> or text, dates as UTC ISO text (bare or in
+/// <c>{"$date": …}</c>), and a record that is accepted. For anything else it declines, and the caller parses the
+/// record with <c>HashRecordParser</c>: both give the same stored bytes and keys for every record this takes.</remarks>
 internal static class HashRecordJson
 {
     private const int MaxIdentifiers = 8;
+
+    // Printable ASCII but the backslash: a record of only these has no escapes, no non-ASCII text (so its strings are
+    // their bytes) and no white space but spaces, and needs no UTF-8 validation.
+    private static readonly SearchValues<byte> Plain = SearchValues.Create([.. Enumerable.Range(0x20, 0x7F - 0x20).Where(b => b != '\\').Select(b => (byte)b)]);
 
     /// <summary>Encodes <paramref name="json"/> into <paramref name="output"/> (nothing is written when declined).</summary>
     /// <returns><see langword="false"/> when the record is not of the common shape: parse it the usual way.</returns>
@@ -26,6 +31,11 @@ internal static class HashRecordJson
         Span<byte> identifierVerified = stackalloc byte[MaxIdentifiers];
         int identifiers = 0;
         uint seen = 0;
+        if (json.ContainsAnyExcept(Plain))
+        {
+            return false;
+        }
+
         int pos = 0;
         SkipSpace(json, ref pos);
         if (!Take(json, ref pos, (byte)'{'))
@@ -362,7 +372,7 @@ internal static class HashRecordJson
         return Literal(json, ref pos, "null"u8) || String(json, ref pos, out text);
     }
 
-    /// <summary>A string of printable ASCII without escapes (the others are left to the parser).</summary>
+    /// <summary>A string (of <see cref="Plain"/> bytes, without escapes: checked once for the whole record).</summary>
     private static bool String(ReadOnlySpan<byte> json, ref int pos, out Text text)
     {
         text = Text.Null;
@@ -372,7 +382,7 @@ internal static class HashRecordJson
         }
 
         int length = json[pos..].IndexOf((byte)'"');
-        if (length < 0 || json.Slice(pos, length).ContainsAnyExceptInRange((byte)0x20, (byte)0x7E) || json.Slice(pos, length).Contains((byte)'\\'))
+        if (length < 0)
         {
             return false;
         }
@@ -396,6 +406,7 @@ internal static class HashRecordJson
         return Take(json, ref pos, end);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Literal(ReadOnlySpan<byte> json, ref int pos, ReadOnlySpan<byte> literal)
     {
         if (!json[pos..].StartsWith(literal))
@@ -407,6 +418,7 @@ internal static class HashRecordJson
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Take(ReadOnlySpan<byte> json, ref int pos, byte expected)
     {
         if (pos >= json.Length || json[pos] != expected)
@@ -418,9 +430,10 @@ internal static class HashRecordJson
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SkipSpace(ReadOnlySpan<byte> json, ref int pos)
     {
-        while (pos < json.Length && json[pos] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
+        while (pos < json.Length && json[pos] == ' ')
         {
             pos++;
         }

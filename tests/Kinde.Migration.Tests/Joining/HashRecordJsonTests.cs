@@ -39,7 +39,7 @@ public class HashRecordJsonTests
         $$"""{"_id":"p1","passwordHash":"{{Hash}}","password_set_date":"2020-03-01T00:00:00Z","last_password_reset":"0001-01-01T00:00:00.1234567Z"}""",
         $$"""{"_id":"p1","passwordHash":"{{Hash}}","password_set_date":"2024-02-29T23:59:59.9Z","last_password_reset":"9999-12-31T23:59:59.9999999Z"}""",
         $$"""{"_id":"p1","passwordHash":"{{Hash}}","password_set_date":"2024-02-29T23:59:59.12Z","last_password_reset":"2021-06-30T12:00:00.123456Z"}""",
-        $$"""  { "_id" : { "$oid" : "65a1" } ,	"passwordHash" : "{{Hash}}" , "identifiers" : [ { "type" : "email" , "value" : "x@example.com" } , { } ] , "password_set_date" : { "$date" : "2024-01-13T02:14:26.498Z" } }  """,
+        $$"""  { "_id" : { "$oid" : "65a1" } ,   "passwordHash" : "{{Hash}}" , "identifiers" : [ { "type" : "email" , "value" : "x@example.com" } , { } ] , "password_set_date" : { "$date" : "2024-01-13T02:14:26.498Z" } }  """,
         $$"""{"_id":"{{new string('i', 300)}}","passwordHash":"{{Hash}}","username":"{{new string('u', 21)}}","tenant":"{{new string('t', 22)}}","connection":"{{new string('c', 5000)}}"}""",
         $$"""{"_id":"p1","passwordHash":"{{Hash}}","email":"Weird~chars!#$%&'*+/=?^_`{|}@Example.com"}""",
     ];
@@ -55,6 +55,8 @@ public class HashRecordJsonTests
         $$"""{"_id":"p1","password_hash":"{{Hash}}"}""",
         $$"""{"_id":"p1","passwordHash":"{{Hash}}","identifiers":[{"Type":"email","value":"a@example.com"}]}""",
         $$"""{"_id":"p1","passwordHash":"{{Hash}}","other":1}""",
+        $$"""{"_id":"p1",	"passwordHash":"{{Hash}}"}""",
+        "{\"_id\":\"p1\",\r\n\"passwordHash\":\"" + Hash + "\"}",
 
         // Other value shapes.
         $$"""{"_id":{"$oid":"65a1","x":1},"passwordHash":"{{Hash}}"}""",
