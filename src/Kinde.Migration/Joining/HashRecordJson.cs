@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace Kinde.Migration.Joining;
@@ -381,7 +383,7 @@ internal static class HashRecordJson
             return false;
         }
 
-        int length = json[pos..].IndexOf((byte)'"');
+        int length = IndexOfQuote(json, pos);
         if (length < 0)
         {
             return false;
@@ -390,6 +392,23 @@ internal static class HashRecordJson
         text = new Text(pos, length);
         pos += length + 1;
         return true;
+    }
+
+    /// <summary>Where the next quote is, from <paramref name="pos"/>.</summary>
+    /// <remarks>Most strings here end within 32 bytes: one compare of a vector inline, where a call to IndexOf for
+    /// each of some twenty short strings a record cost more than the search itself.</remarks>
+    private static int IndexOfQuote(ReadOnlySpan<byte> json, int pos)
+    {
+        if (Vector256.IsHardwareAccelerated && json.Length - pos >= Vector256<byte>.Count)
+        {
+            uint quotes = Vector256.Equals(Vector256.Create(json.Slice(pos, Vector256<byte>.Count)), Vector256.Create((byte)'"')).ExtractMostSignificantBits();
+            if (quotes != 0)
+            {
+                return BitOperations.TrailingZeroCount(quotes);
+            }
+        }
+
+        return json[pos..].IndexOf((byte)'"');
     }
 
     private static bool Colon(ReadOnlySpan<byte> json, ref int pos)
