@@ -92,6 +92,17 @@ internal static class HashRecordCodec
         }
     }
 
+    /// <summary>Writes ASCII text given as bytes exactly as <see cref="WriteString"/> writes its string.</summary>
+    public static void WriteAscii(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> value)
+    {
+        // The header's length is reserved for the longest UTF-8 the string could need, as WriteString does.
+        int header = NumberLength((uint)value.Length * 6 + 1);
+        Span<byte> span = output.GetSpan(header + value.Length);
+        WriteNumber(span, 1 + ((uint)value.Length << 1), header);
+        value.CopyTo(span[header..]);
+        output.Advance(header + value.Length);
+    }
+
     private static string? ReadString(ref ReadOnlySpan<byte> stored, LowCardinalityStrings? strings = null)
     {
         uint header = ReadNumber(ref stored);
@@ -111,7 +122,7 @@ internal static class HashRecordCodec
         return strings?.Get(bytes) ?? Encoding.UTF8.GetString(bytes);
     }
 
-    private static void WriteBoolean(ArrayBufferWriter<byte> output, bool? value)
+    public static void WriteBoolean(ArrayBufferWriter<byte> output, bool? value)
     {
         output.GetSpan(1)[0] = value switch { null => 0, false => 1, true => 2 };
         output.Advance(1);
@@ -124,7 +135,7 @@ internal static class HashRecordCodec
         return value == 0 ? null : value == 2;
     }
 
-    private static void WriteDate(ArrayBufferWriter<byte> output, DateTimeOffset? value)
+    public static void WriteDate(ArrayBufferWriter<byte> output, DateTimeOffset? value)
     {
         if (value is not { } date)
         {
@@ -152,7 +163,7 @@ internal static class HashRecordCodec
         return date;
     }
 
-    private static void WriteNumber(ArrayBufferWriter<byte> output, uint value)
+    public static void WriteNumber(ArrayBufferWriter<byte> output, uint value)
     {
         int length = NumberLength(value);
         WriteNumber(output.GetSpan(length), value, length);

@@ -1,7 +1,7 @@
 namespace Kinde.Migration.Joining;
 
 /// <summary>64-bit FNV-1a over UTF-16 code units: compact, deterministic keys for the join's indexes.</summary>
-/// <remarks>Index lookups compare this hash and an independent second one (<see cref="Check"/>): a wrong join would
+/// <remarks>Index lookups compare this hash and an independent second one (<see cref="Both(ReadOnlySpan{char}, bool)"/>): a wrong join would
 /// need two keys to collide on both 64-bit hashes. The shared-email count of the first pass uses this hash alone, so a
 /// collision there can only make the runner wait for a merge partner that never comes (merge groups are keyed by the
 /// email itself); the group is then completed at the end of the pass.</remarks>
@@ -13,19 +13,6 @@ internal static class KeyHash
     private const ulong CheckOffsetBasis = 0x84222325CBF29CE4UL;
 
     public static ulong Of(string value) => Of(value.AsSpan(), ignoreCase: false);
-
-    /// <summary>A second, independent hash (other basis, reverse order) kept beside <see cref="Of(string)"/>, so a
-    /// match on both is as good as comparing the strings without reading the stored record.</summary>
-    public static ulong Check(ReadOnlySpan<char> value, bool ignoreCase)
-    {
-        ulong hash = CheckOffsetBasis;
-        for (int i = value.Length - 1; i >= 0; i--)
-        {
-            hash = (hash ^ (ignoreCase ? ToLower(value[i]) : value[i])) * Prime;
-        }
-
-        return hash;
-    }
 
     public static ulong OfEmail(string email) => Of(email.AsSpan().Trim(), ignoreCase: true);
 
@@ -40,41 +27,37 @@ internal static class KeyHash
         return hash;
     }
 
-    /// <summary><see cref="Of(ReadOnlySpan{char}, bool)"/> of <paramref name="prefix"/> + <paramref name="value"/>,
-    /// both ASCII, without decoding them.</summary>
-    public static ulong OfAscii(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, bool ignoreCase)
+    /// <summary><see cref="Of(ReadOnlySpan{char}, bool)"/> and a second, independent hash (other basis, reverse
+    /// order), so a match on both is as good as comparing the strings without reading the stored record. One loop:
+    /// the two multiply chains are independent, so they run side by side.</summary>
+    public static HashedKey Both(ReadOnlySpan<char> value, bool ignoreCase)
     {
-        ulong hash = OffsetBasis;
-        foreach (byte b in prefix)
+        ulong hash = OffsetBasis, check = CheckOffsetBasis;
+        for (int i = 0, j = value.Length - 1; i < value.Length; i++, j--)
         {
-            hash = (hash ^ (ignoreCase ? ToLower((char)b) : b)) * Prime;
+            hash = (hash ^ (ignoreCase ? ToLower(value[i]) : value[i])) * Prime;
+            check = (check ^ (ignoreCase ? ToLower(value[j]) : value[j])) * Prime;
         }
 
-        foreach (byte b in value)
-        {
-            hash = (hash ^ (ignoreCase ? ToLower((char)b) : b)) * Prime;
-        }
-
-        return hash;
+        return new(hash, check);
     }
 
-    /// <summary><see cref="Check"/> of <paramref name="prefix"/> + <paramref name="value"/>, both ASCII.</summary>
-    public static ulong CheckAscii(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, bool ignoreCase)
+    /// <summary><see cref="Both(ReadOnlySpan{char}, bool)"/> of ASCII text given as bytes (each byte is its UTF-16
+    /// code unit), so a key read from JSON hashes as its string would.</summary>
+    public static HashedKey BothAscii(ReadOnlySpan<byte> value, bool ignoreCase)
     {
-        ulong hash = CheckOffsetBasis;
-        for (int i = value.Length - 1; i >= 0; i--)
+        ulong hash = OffsetBasis, check = CheckOffsetBasis;
+        for (int i = 0, j = value.Length - 1; i < value.Length; i++, j--)
         {
-            hash = (hash ^ (ignoreCase ? ToLower((char)value[i]) : value[i])) * Prime;
+            hash = (hash ^ (ignoreCase ? ToLowerAscii(value[i]) : value[i])) * Prime;
+            check = (check ^ (ignoreCase ? ToLowerAscii(value[j]) : value[j])) * Prime;
         }
 
-        for (int i = prefix.Length - 1; i >= 0; i--)
-        {
-            hash = (hash ^ (ignoreCase ? ToLower((char)prefix[i]) : prefix[i])) * Prime;
-        }
-
-        return hash;
+        return new(hash, check);
     }
 
     /// <summary><see cref="char.ToLowerInvariant"/>, with ASCII (nearly every key) done inline.</summary>
     private static char ToLower(char c) => c < 128 ? (char)(char.IsAsciiLetterUpper(c) ? c | 0x20 : c) : char.ToLowerInvariant(c);
+
+    private static uint ToLowerAscii(byte b) => (uint)(b - 'A') <= 'Z' - 'A' ? b | 0x20u : b;
 }

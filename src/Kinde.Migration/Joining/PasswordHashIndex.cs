@@ -73,8 +73,22 @@ internal sealed class PasswordHashIndex : IDisposable
     /// <summary>Like the other overload, from the built-in reader without an asynchronous enumerator per record.</summary>
     public async Task AddAllAsync(PasswordHashReader reader, ExportSource source, CancellationToken cancellationToken)
     {
-        await reader.ReadAllAsync(source, Add, cancellationToken).ConfigureAwait(false);
+        await reader.ReadAllAsync(source, TryAdd, Add, cancellationToken).ConfigureAwait(false);
         Seal();
+    }
+
+    /// <summary>Adds a record of the common shape straight from its JSON; others are declined, to be parsed.</summary>
+    private bool TryAdd(ReadOnlySpan<byte> json)
+    {
+        _encoded.ResetWrittenCount();
+        if (!HashRecordJson.TryEncode(json, _encoded, out HashedKey id, out HashedKey email))
+        {
+            return false;
+        }
+
+        HashesRead++;
+        AddEncoded(id, email);
+        return true;
     }
 
     private void Add(ExportRecord<Auth0PasswordHash> record)
@@ -195,20 +209,24 @@ internal sealed class PasswordHashIndex : IDisposable
 
     private void Add(Auth0PasswordHash record)
     {
-        int slot = _offsets.Count;
         _encoded.ResetWrittenCount();
         HashRecordCodec.Write(record, _encoded);
-        _offsets.Add(_store.Append(_encoded.WrittenSpan));
-        _lengths.Add(_encoded.WrittenCount);
         // Auth0UserId without building the string: "auth0|" + (alt_id ?? _id).
         string bareId = record.AltId ?? record.Id;
         Span<char> auth0Id = bareId.Length <= 256 ? stackalloc char[6 + bareId.Length] : new char[6 + bareId.Length];
         "auth0|".CopyTo(auth0Id);
         bareId.CopyTo(auth0Id[6..]);
-        var id = HashedKey.OfAuth0Id(auth0Id);
+        AddEncoded(HashedKey.OfAuth0Id(auth0Id), HashedKey.OfEmail(record.EffectiveEmail));
+    }
+
+    /// <summary>Stores the record in <see cref="_encoded"/> and indexes it by its keys.</summary>
+    private void AddEncoded(HashedKey id, HashedKey email)
+    {
+        int slot = _offsets.Count;
+        _offsets.Add(_store.Append(_encoded.WrittenSpan));
+        _lengths.Add(_encoded.WrittenCount);
         _idCheck.Add(id.Check);
         _byId.Add(id.Key, slot);
-        var email = HashedKey.OfEmail(record.EffectiveEmail);
         _emailCheck.Add(email.Check);
         if (!email.IsNone)
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Kinde.Migration.Joining;
 
@@ -26,46 +27,48 @@ internal sealed class SortedKeyIndex
     /// <summary>Ends building: sorts by key (then slot, so equal keys keep insertion order).</summary>
     public void Seal()
     {
-        _keys = [.. _building!];
-        _building = null;
-        _slots = [.. _buildingSlots!];
-        _buildingSlots = null;
-
-        // Sorted by key, then by slot among equal keys (rare) so they keep insertion order: Array.Sort is not stable.
-        Array.Sort(_keys, _slots);
-        for (int i = 0; i < _keys.Length;)
-        {
-            int end = i + 1;
-            while (end < _keys.Length && _keys[end] == _keys[i])
-            {
-                end++;
-            }
-
-            if (end - i > 1)
-            {
-                Array.Sort(_slots, i, end - i);
-            }
-
-            i = end;
-        }
+        ReadOnlySpan<ulong> building = CollectionsMarshal.AsSpan(_building);
+        ReadOnlySpan<int> buildingSlots = CollectionsMarshal.AsSpan(_buildingSlots);
 
         // About one key per run: the top log2(count) bits of the (well-mixed) key hash pick the run.
-        int bits = Math.Clamp(BitOperations.Log2((uint)Math.Max(_keys.Length, 1)), 1, 30);
+        int bits = Math.Clamp(BitOperations.Log2((uint)Math.Max(building.Length, 1)), 1, 30);
         _shift = 64 - bits;
         _runStarts = new int[(1 << bits) + 1];
-        int run = 0;
-        for (int i = 0; i < _keys.Length; i++)
+
+        // Sorted by run first (a counting sort, one pass to count and one to place), then within each run: a
+        // comparison sort of all the keys was a large part of building the index.
+        foreach (ulong key in building)
         {
-            int keyRun = (int)(_keys[i] >> _shift);
-            while (run <= keyRun)
-            {
-                _runStarts[run++] = i;
-            }
+            _runStarts[(int)(key >> _shift) + 1]++;
         }
 
-        while (run < _runStarts.Length)
+        for (int run = 1; run < _runStarts.Length; run++)
         {
-            _runStarts[run++] = _keys.Length;
+            _runStarts[run] += _runStarts[run - 1];
+        }
+
+        _keys = new ulong[building.Length];
+        _slots = new int[building.Length];
+        for (int i = 0; i < building.Length; i++)
+        {
+            // Each run's start moves on as it fills, ending at the next run's start: shifted back below.
+            int at = _runStarts[(int)(building[i] >> _shift)]++;
+            _keys[at] = building[i];
+            _slots[at] = buildingSlots[i];
+        }
+
+        _runStarts.AsSpan(0, _runStarts.Length - 1).CopyTo(_runStarts.AsSpan(1));
+        _runStarts[0] = 0;
+        _building = null;
+        _buildingSlots = null;
+
+        for (int run = 0; run < _runStarts.Length - 1; run++)
+        {
+            int start = _runStarts[run], length = _runStarts[run + 1] - start;
+            if (length > 1)
+            {
+                SortRun(_keys.AsSpan(start, length), _slots.AsSpan(start, length));
+            }
         }
     }
 
@@ -106,5 +109,42 @@ internal sealed class SortedKeyIndex
         }
 
         return _slots.AsSpan(first, last - first);
+    }
+
+    /// <summary>Sorts one run by key, then slot.</summary>
+    private static void SortRun(Span<ulong> keys, Span<int> slots)
+    {
+        if (keys.Length > 16)
+        {
+            // Only when many keys share their top bits (equal keys, or keys made to collide there).
+            keys.Sort(slots);
+            for (int i = 0; i < keys.Length;)
+            {
+                int end = i + 1;
+                while (end < keys.Length && keys[end] == keys[i])
+                {
+                    end++;
+                }
+
+                slots[i..end].Sort();
+                i = end;
+            }
+
+            return;
+        }
+
+        for (int i = 1; i < keys.Length; i++)
+        {
+            ulong key = keys[i];
+            int slot = slots[i], j = i - 1;
+            for (; j >= 0 && (keys[j] > key || (keys[j] == key && slots[j] > slot)); j--)
+            {
+                keys[j + 1] = keys[j];
+                slots[j + 1] = slots[j];
+            }
+
+            keys[j + 1] = key;
+            slots[j + 1] = slot;
+        }
     }
 }

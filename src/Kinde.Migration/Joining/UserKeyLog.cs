@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Kinde.Migration.Joining;
 
 /// <summary>A key as the join's indexes see it: two independent 64-bit hashes (<see cref="KeyHash"/>).</summary>
@@ -13,8 +15,12 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
     /// <inheritdoc cref="OfAuth0Id(string?)"/>
     public static HashedKey OfAuth0Id(ReadOnlySpan<char> userId) =>
         userId.StartsWith("auth0|", StringComparison.Ordinal)
-            ? new(KeyHash.Of(userId, ignoreCase: false), KeyHash.Check(userId, ignoreCase: false))
+            ? KeyHash.Both(userId, ignoreCase: false)
             : None;
+
+    /// <summary><see cref="OfAuth0Id(ReadOnlySpan{char})"/> of an ASCII id given as bytes.</summary>
+    public static HashedKey OfAuth0IdAscii(ReadOnlySpan<byte> userId) =>
+        userId.StartsWith("auth0|"u8) ? KeyHash.BothAscii(userId, ignoreCase: false) : None;
 
     /// <summary>An email, trimmed and case-insensitive; <see cref="None"/> for a blank one.</summary>
     public static HashedKey OfEmail(string? email) => email is null ? None : OfEmail(email.AsSpan());
@@ -23,31 +29,40 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
     public static HashedKey OfEmail(ReadOnlySpan<char> email)
     {
         email = email.Trim();
-        return email.IsEmpty ? None : new(KeyHash.Of(email, ignoreCase: true), KeyHash.Check(email, ignoreCase: true));
+        return email.IsEmpty ? None : KeyHash.Both(email, ignoreCase: true);
+    }
+
+    /// <summary><see cref="OfEmail(ReadOnlySpan{char})"/> of an ASCII email given as bytes.</summary>
+    public static HashedKey OfEmailAscii(ReadOnlySpan<byte> email)
+    {
+        // Ascii.Trim drops the same ASCII white space as string.Trim (tab to carriage return, and space).
+        email = email[Ascii.Trim(email)];
+        return email.IsEmpty ? None : KeyHash.BothAscii(email, ignoreCase: true);
     }
 
     /// <summary><see cref="OfAuth0Id(ReadOnlySpan{char})"/> of <paramref name="prefix"/> + the text, or
-    /// <see cref="OfEmail(ReadOnlySpan{char})"/> of the text, from UTF-8: plain ASCII is hashed as it is (each byte
-    /// is the UTF-16 unit it decodes to), anything else is decoded first.</summary>
+    /// <see cref="OfEmail(ReadOnlySpan{char})"/> of the text (no prefix), from UTF-8: ASCII is hashed as it is,
+    /// anything else is decoded first.</summary>
     public static HashedKey OfUtf8(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> utf8, bool email)
     {
-        // Leading or trailing blanks (trimmed from emails) and non-ASCII text take the decoding path.
-        bool plain = System.Text.Ascii.IsValid(utf8) && (utf8.IsEmpty || (utf8[0] > ' ' && utf8[^1] > ' '));
-        if (!plain)
+        int length = prefix.Length + utf8.Length;
+        if (!Ascii.IsValid(utf8))
         {
-            Span<char> chars = prefix.Length + utf8.Length <= 256 ? stackalloc char[256] : new char[prefix.Length + utf8.Length];
-            int length = System.Text.Encoding.UTF8.GetChars(prefix, chars);
-            length += System.Text.Encoding.UTF8.GetChars(utf8, chars[length..]);
-            return email ? OfEmail(chars[..length]) : OfAuth0Id(chars[..length]);
+            Span<char> chars = length <= 256 ? stackalloc char[256] : new char[length];
+            int written = Encoding.UTF8.GetChars(prefix, chars);
+            written += Encoding.UTF8.GetChars(utf8, chars[written..]);
+            return email ? OfEmail(chars[..written]) : OfAuth0Id(chars[..written]);
         }
 
-        if (email)
+        if (email || prefix.IsEmpty)
         {
-            return utf8.IsEmpty ? None : new(KeyHash.OfAscii(prefix, utf8, ignoreCase: true), KeyHash.CheckAscii(prefix, utf8, ignoreCase: true));
+            return email ? OfEmailAscii(utf8) : OfAuth0IdAscii(utf8);
         }
 
-        bool auth0 = prefix.IsEmpty ? utf8.StartsWith("auth0|"u8) : prefix.SequenceEqual("auth0|"u8);
-        return auth0 ? new(KeyHash.OfAscii(prefix, utf8, ignoreCase: false), KeyHash.CheckAscii(prefix, utf8, ignoreCase: false)) : None;
+        Span<byte> id = length <= 256 ? stackalloc byte[256] : new byte[length];
+        prefix.CopyTo(id);
+        utf8.CopyTo(id[prefix.Length..]);
+        return OfAuth0IdAscii(id[..length]);
     }
 }
 

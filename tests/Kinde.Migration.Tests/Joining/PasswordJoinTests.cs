@@ -209,7 +209,7 @@ public class PasswordJoinTests
     {
         Assert.That(KeyHash.OfEmail(" Ada@Example.COM "), Is.EqualTo(KeyHash.OfEmail("ada@example.com")));
         Assert.That(KeyHash.Of("auth0|a"), Is.Not.EqualTo(KeyHash.Of("auth0|b")));
-        Assert.That(KeyHash.Check("auth0|a", ignoreCase: false), Is.Not.EqualTo(KeyHash.Of("auth0|a")));
+        Assert.That(KeyHash.Both("auth0|a", ignoreCase: false).Check, Is.Not.EqualTo(KeyHash.Of("auth0|a")));
     }
 
     [Test]

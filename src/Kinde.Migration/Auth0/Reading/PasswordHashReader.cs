@@ -49,7 +49,11 @@ public sealed class PasswordHashReader : IPasswordHashReader
 
     /// <summary>Like <see cref="ReadAsync"/>, handing each record to <paramref name="onRecord"/>: the join's index
     /// reads millions of records, and an asynchronous enumerator cost a state machine step per record.</summary>
-    internal async Task ReadAllAsync(ExportSource source, Action<ExportRecord<Auth0PasswordHash>> onRecord, CancellationToken cancellationToken)
+    /// <param name="source">The export.</param>
+    /// <param name="tryRaw">Offered each record's JSON first; when it takes it, the record is not parsed here.</param>
+    /// <param name="onRecord">Given every other record, parsed, and every error.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    internal async Task ReadAllAsync(ExportSource source, RawRecordHandler tryRaw, Action<ExportRecord<Auth0PasswordHash>> onRecord, CancellationToken cancellationToken)
     {
         using IRecordFramer framer = OpenFramer(source);
         while (true)
@@ -61,7 +65,10 @@ public sealed class PasswordHashReader : IPasswordHashReader
                 return;
             }
 
-            onRecord(ToRecord(frame, source.Name, _strings));
+            if (frame.Kind != FrameKind.Record || !tryRaw(frame.Json.Span))
+            {
+                onRecord(ToRecord(frame, source.Name, _strings));
+            }
         }
     }
 
@@ -99,3 +106,6 @@ public sealed class PasswordHashReader : IPasswordHashReader
         }
     }
 }
+
+/// <summary>Takes a record from its JSON bytes, or declines it (<see langword="false"/>) to have it parsed.</summary>
+internal delegate bool RawRecordHandler(ReadOnlySpan<byte> json);
