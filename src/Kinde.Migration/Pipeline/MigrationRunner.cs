@@ -163,8 +163,11 @@ public class MigrationRunner
 
         PasswordHashIndex? index = indexing?.Result;
         UserKeyLog users = scanning.Result;
+
+        // Both only read the log: the claims on one core, the shared emails on the other.
+        Task<Dictionary<ulong, int>> sharedEmails = Task.Run(users.SharedEmails, cancellationToken);
         index?.ClaimAll(users);
-        return (index, users.SharedEmails());
+        return (index, await sharedEmails.ConfigureAwait(false));
     }
 
     private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, CancellationToken cancellationToken)
