@@ -52,9 +52,13 @@ public sealed class KindeImportFilesImporter : IKindeImporter
         {
             await writer.WriteAsync(user, cancellationToken).ConfigureAwait(false);
             passwords += user.Password is null ? 0 : 1;
-            foreach (var membership in user.Organizations.Where(m => m.ExternalId.Length > 0))
+            IList<KindeOrganizationMembership> memberships = user.Organizations;
+            for (int i = 0; i < memberships.Count; i++)
             {
-                organizations.Add(membership.ExternalId);
+                if (memberships[i].ExternalId.Length > 0)
+                {
+                    organizations.Add(memberships[i].ExternalId);
+                }
             }
         }
 
