@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -30,6 +31,9 @@ public sealed class DefaultUserMapper : IUserMapper
     // Property values are text that the import file escapes again: keep letters readable, as the user wrote them.
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // Bounds each cache of derived names: a file whose every user has a provider of its own costs work, not memory.
+    private const int MaxCachedNames = 1024;
+
     [ThreadStatic]
     private static System.Buffers.ArrayBufferWriter<byte>? t_compactBuffer;
 
@@ -39,6 +43,11 @@ public sealed class DefaultUserMapper : IUserMapper
     private readonly MappingOptions _options;
     private readonly PasswordConversionOptions _passwordOptions;
     private readonly MetadataKeyNames _keyNames = new();
+
+    // Strings made once per distinct provider or connection rather than once per user (exports have a handful).
+    private readonly ConcurrentDictionary<string, string> _providers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _enterpriseWarnings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _unsupportedWarnings = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="DefaultUserMapper"/> class.</summary>
     /// <param name="options">The mapping options.</param>
@@ -158,16 +167,18 @@ public sealed class DefaultUserMapper : IUserMapper
 
     private string? AddConnectionIdentities(Auth0User source, KindeUser user, MappingContext context, string? email)
     {
-        var primary = Auth0UserId.Parse(source.UserId!);
+        // Auth0UserId.Parse without its two substrings: the provider comes from a cache, the id is cut only when used.
+        string userId = source.UserId!;
+        int bar = userId.IndexOf('|', StringComparison.Ordinal);
 
         // An Auth0 import file's user_id has no strategy prefix (Auth0 adds it on import): it is a database user.
-        string provider = primary.Provider ?? "auth0";
+        string provider = bar < 0 ? "auth0" : Provider(userId.AsSpan(0, bar));
         string connection = (source.Identities.Count > 0 ? source.Identities[0].Connection : null) ?? source.Connection ?? provider;
 
         // Identities from the identities[] array, or the root user_id when the export has no array (CSV).
         if (source.Identities.Count == 0)
         {
-            AddSocialIdentity(user, provider, connection, primary.Id, null);
+            AddSocialIdentity(user, provider, connection, userId[(bar + 1)..], null);
         }
 
         for (int i = 0; i < source.Identities.Count; i++)
@@ -183,14 +194,46 @@ public sealed class DefaultUserMapper : IUserMapper
 
         if (_options.EnterpriseStrategies.Contains(provider))
         {
-            context.AddWarning($"enterprise_connection:{connection}");
+            context.AddWarning(Cached(_enterpriseWarnings, "enterprise_connection:", connection));
             return email is null
                 ? $"enterprise user ({provider} connection '{connection}') has no email: Kinde needs one to link the user to an enterprise connection"
                 : null;
         }
 
-        context.AddWarning($"unsupported_connection:{connection}");
+        context.AddWarning(Cached(_unsupportedWarnings, "unsupported_connection:", connection));
         return null;
+    }
+
+    private string Provider(ReadOnlySpan<char> name)
+    {
+        if (_providers.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out string? cached))
+        {
+            return cached;
+        }
+
+        string provider = name.ToString();
+        if (_providers.Count < MaxCachedNames)
+        {
+            _providers.TryAdd(provider, provider);
+        }
+
+        return provider;
+    }
+
+    private static string Cached(ConcurrentDictionary<string, string> cache, string prefix, string name)
+    {
+        if (cache.TryGetValue(name, out string? cached))
+        {
+            return cached;
+        }
+
+        string text = prefix + name;
+        if (cache.Count < MaxCachedNames)
+        {
+            cache.TryAdd(name, text);
+        }
+
+        return text;
     }
 
     private void AddSocialIdentity(KindeUser user, string provider, string? connection, string? id, JsonObject? profile)

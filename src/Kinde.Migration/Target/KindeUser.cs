@@ -39,7 +39,8 @@ public sealed class KindeUser
     public bool Suspended { get; set; }
 
     /// <summary>Gets the Auth0 <c>user_id</c>s this user was made from (several when same-email users were merged).</summary>
-    public IList<string> SourceUserIds { get; } = new List<string>();
+    // Room for one: only merged users have more.
+    public IList<string> SourceUserIds { get; } = new List<string>(1);
 
     /// <summary>Gets the first email identity's value, if any.</summary>
     public string? Email => Identities.FirstOrDefault(i => i.Type == KindeIdentityTypes.Email)?.Value;
