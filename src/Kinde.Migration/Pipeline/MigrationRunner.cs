@@ -385,7 +385,7 @@ public class MigrationRunner
             }
             else if (group is null)
             {
-                await ValidateAndEmitAsync([source], mapped, writer, cancellationToken).ConfigureAwait(false);
+                await ValidateAndEmitAsync(source, mapped, writer, cancellationToken).ConfigureAwait(false);
             }
             else if (runner._options.DuplicateEmails == DuplicateEmailPolicy.Reject)
             {
@@ -396,7 +396,7 @@ public class MigrationRunner
                 }
                 else
                 {
-                    group.Emitted = await ValidateAndEmitAsync([source], mapped, writer, cancellationToken).ConfigureAwait(false);
+                    group.Emitted = await ValidateAndEmitAsync(source, mapped, writer, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -426,7 +426,22 @@ public class MigrationRunner
             }
         }
 
-        private async Task<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        /// <summary>The one-user case without an array for the sources, and without a state machine unless the
+        /// channel makes it wait.</summary>
+        private ValueTask<bool> ValidateAndEmitAsync(SourceUser source, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        {
+            IReadOnlyList<string> problems = _validator.Validate(user);
+            if (problems.Count > 0)
+            {
+                Reject("validate", 1);
+                rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
+                return new ValueTask<bool>(false);
+            }
+
+            return EmitAsync(user, writer, cancellationToken);
+        }
+
+        private ValueTask<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             IReadOnlyList<string> problems = _validator.Validate(user);
             if (problems.Count > 0)
@@ -437,12 +452,23 @@ public class MigrationRunner
                     rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
                 }
 
-                return false;
+                return new ValueTask<bool>(false);
             }
 
+            return EmitAsync(user, writer, cancellationToken);
+        }
+
+        private ValueTask<bool> EmitAsync(KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        {
             report.UsersAccepted++;
-            await writer.WriteAsync(user, cancellationToken).ConfigureAwait(false);
-            return true;
+            ValueTask write = writer.WriteAsync(user, cancellationToken);
+            return write.IsCompletedSuccessfully ? new ValueTask<bool>(true) : AwaitWriteAsync(write);
+
+            static async ValueTask<bool> AwaitWriteAsync(ValueTask write)
+            {
+                await write.ConfigureAwait(false);
+                return true;
+            }
         }
 
         private void CountJoin(Auth0User user, PasswordJoinResult join)
@@ -518,7 +544,8 @@ public class MigrationRunner
         }
     }
 
-    private sealed record SourceUser(Auth0User User, string Source, long Position);
+    // A struct: one per user read, and most are only passed along.
+    private readonly record struct SourceUser(Auth0User User, string Source, long Position);
 
     private sealed class EmailGroup(int expected)
     {
