@@ -44,8 +44,12 @@ public sealed class DefaultUserMapper : IUserMapper
     private readonly PasswordConversionOptions _passwordOptions;
     private readonly MetadataKeyNames _keyNames = new();
 
+    // The property count of the last user that had properties (a hint only: threads may race on it).
+    private int _propertyCountHint;
+
     // Strings made once per distinct provider or connection rather than once per user (exports have a handful).
     private readonly ConcurrentDictionary<string, string> _providers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _socialProviders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _enterpriseWarnings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _unsupportedWarnings = new(StringComparer.Ordinal);
 
@@ -142,6 +146,12 @@ public sealed class DefaultUserMapper : IUserMapper
             }
         }
 
+        if (user.PropertiesOrNull is { Count: > 0 } properties)
+        {
+            // Capped: one user with a thousand keys must not size every later user's dictionary.
+            _propertyCountHint = Math.Min(properties.Count, 32);
+        }
+
         return MappingResult.Success(user);
     }
 
@@ -220,6 +230,23 @@ public sealed class DefaultUserMapper : IUserMapper
         return provider;
     }
 
+    /// <summary>The provider of a social type (<c>google</c> for <c>oauth2:google</c>).</summary>
+    private string SocialProvider(string socialType)
+    {
+        if (_socialProviders.TryGetValue(socialType, out string? cached))
+        {
+            return cached;
+        }
+
+        string provider = socialType["oauth2:".Length..];
+        if (_socialProviders.Count < MaxCachedNames)
+        {
+            _socialProviders.TryAdd(socialType, provider);
+        }
+
+        return provider;
+    }
+
     private static string Cached(ConcurrentDictionary<string, string> cache, string prefix, string name)
     {
         if (cache.TryGetValue(name, out string? cached))
@@ -258,7 +285,7 @@ public sealed class DefaultUserMapper : IUserMapper
             }
         }
 
-        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
+        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = SocialProvider(socialType), Profile = profile?.DeepClone().AsObject() });
     }
 
     private string? SocialType(string provider, string? connection) =>
@@ -440,12 +467,15 @@ public sealed class DefaultUserMapper : IUserMapper
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void CarryAsProperty(string fullKey, string propertyKey, JsonNode value, KindeUser user, MappingContext context) =>
+    private void CarryAsProperty(string fullKey, string propertyKey, JsonNode value, KindeUser user, MappingContext context) =>
         CarryAsProperty(fullKey, propertyKey, ToText(value), user, context);
 
-    private static void CarryAsProperty(string fullKey, string propertyKey, string text, KindeUser user, MappingContext context)
+    private void CarryAsProperty(string fullKey, string propertyKey, string text, KindeUser user, MappingContext context)
     {
-        if (!user.Properties.TryAdd(propertyKey, text))
+        // Sized like the last user's: users of one export mostly share their metadata keys, and growing the
+        // dictionary key by key made it several times over.
+        Dictionary<string, string> properties = user.PropertiesWithCapacity(_propertyCountHint);
+        if (!properties.TryAdd(propertyKey, text))
         {
             // Two keys ("a-b", "a_b") that clean up to one property key: the first keeps it, the other is reported.
             context.AddWarning("property_key_collision:" + propertyKey);

@@ -442,24 +442,14 @@ public sealed partial class KindeUserValidator
 
     private void ValidateProperties(KindeUser user, ref List<string>? problems)
     {
-        if (user.Properties.Count == 0)
+        if (user.PropertiesOrNull is not { } properties)
         {
             return;
         }
 
+        // The dictionary's own enumerator: through the interface every user's would be boxed.
         int index = 0;
-        if (user.Properties is Dictionary<string, string> dictionary)
-        {
-            // The dictionary's own enumerator: through the interface every user's would be boxed.
-            foreach (KeyValuePair<string, string> property in dictionary)
-            {
-                ValidateProperty(property, ++index, ref problems);
-            }
-
-            return;
-        }
-
-        foreach (KeyValuePair<string, string> property in user.Properties)
+        foreach (KeyValuePair<string, string> property in properties)
         {
             ValidateProperty(property, ++index, ref problems);
         }
@@ -482,7 +472,7 @@ public sealed partial class KindeUserValidator
 
     private static void ValidateOrganizations(KindeUser user, ref List<string>? problems)
     {
-        if (user.Organizations.Count == 0)
+        if (user.OrganizationsOrNull is not { Count: > 0 })
         {
             return;
         }

@@ -52,12 +52,14 @@ public sealed class KindeImportFilesImporter : IKindeImporter
         {
             await writer.WriteAsync(user, cancellationToken).ConfigureAwait(false);
             passwords += user.Password is null ? 0 : 1;
-            IList<KindeOrganizationMembership> memberships = user.Organizations;
-            for (int i = 0; i < memberships.Count; i++)
+            if (user.OrganizationsOrNull is { } memberships)
             {
-                if (memberships[i].ExternalId.Length > 0)
+                foreach (KindeOrganizationMembership membership in memberships)
                 {
-                    organizations.Add(memberships[i].ExternalId);
+                    if (membership.ExternalId.Length > 0)
+                    {
+                        organizations.Add(membership.ExternalId);
+                    }
                 }
             }
         }

@@ -100,17 +100,17 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
             EndArray();
         }
 
-        if (user.Properties.Count > 0)
+        if (user.PropertiesOrNull is { Count: > 0 } properties)
         {
             // Sorted so that the output does not depend on the dictionary's insertion history (in an array kept
             // for the next user: a LINQ sort per user cost more than writing the properties).
-            int count = user.Properties.Count;
+            int count = properties.Count;
             if (_properties.Length < count)
             {
                 _properties = new KeyValuePair<string, string>[Math.Max(count, 2 * _properties.Length)];
             }
 
-            user.Properties.CopyTo(_properties, 0);
+            ((ICollection<KeyValuePair<string, string>>)properties).CopyTo(_properties, 0);
             _properties.AsSpan(0, count).Sort(PropertyOrder);
             Name("\"properties\":"u8);
             StartArray();
@@ -129,8 +129,7 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
             Array.Clear(_properties, 0, count);
         }
 
-        IList<KindeOrganizationMembership> organizations = user.Organizations;
-        if (organizations.Count > 0)
+        if (user.OrganizationsOrNull is { Count: > 0 } organizations)
         {
             Name("\"organizations\":"u8);
             StartArray();
