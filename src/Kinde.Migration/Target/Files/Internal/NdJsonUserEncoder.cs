@@ -24,6 +24,11 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
     // Utf8JsonWriter's own limit for escaping on the stack.
     private const int StackallocChars = 128;
 
+    // The ASCII characters the encoder writes as they are, asked of the encoder itself: a string of only these is
+    // copied byte for byte without a call into the encoder (ids, emails, hashes, most names).
+    private static readonly SearchValues<char> PlainAscii = SearchValues.Create(
+        Enumerable.Range(0, 128).Select(c => (char)c).Where(c => FirstToEscape(c.ToString()) < 0).ToArray());
+
     private static readonly JsonWriterOptions ProfileOptions = new() { Encoder = Escaper, Indented = false };
 
     // A Comparison, not a Comparer: sorting with a Comparer makes a delegate of it on every call.
@@ -229,12 +234,25 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
             return;
         }
 
-        int escapeAt = FirstToEscape(value);
-        if (escapeAt < 0)
+        int plain = value.AsSpan().IndexOfAnyExcept(PlainAscii);
+        if (plain < 0)
+        {
+            Ensure(value.Length + 2L);
+            _line[_length++] = (byte)'"';
+            _length += Encoding.ASCII.GetBytes(value, _line.AsSpan(_length));
+            _line[_length++] = (byte)'"';
+            return;
+        }
+
+        // The encoder decides from the first character that is not plain ASCII on (the ones before it are plain).
+        int rest = FirstToEscape(value.AsSpan(plain));
+        if (rest < 0)
         {
             Quoted(value);
             return;
         }
+
+        int escapeAt = plain + rest;
 
         int max = checked(escapeAt + (6 * (value.Length - escapeAt)));
         char[]? rented = null;
@@ -254,9 +272,9 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
         }
     }
 
-    private static unsafe int FirstToEscape(string value)
+    private static unsafe int FirstToEscape(ReadOnlySpan<char> value)
     {
-        if (value.Length == 0)
+        if (value.IsEmpty)
         {
             return -1;
         }
