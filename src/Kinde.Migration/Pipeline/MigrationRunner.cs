@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Joining;
@@ -238,6 +239,8 @@ public class MigrationRunner
         // per metadata key of every user cost more than the mapping of the key.
         private readonly Dictionary<string, long> _warnings = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long[]> _fates = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _withoutHashByProvider = new(StringComparer.Ordinal);
+        private readonly long[] _joinedBy = new long[3];
         private static readonly int FateCount = Enum.GetValues<MetadataKeyFate>().Length;
 
         public async Task ConvertAsync(string usersPath, string output, IDictionary<string, string> failed, CancellationToken cancellationToken)
@@ -262,6 +265,20 @@ public class MigrationRunner
             foreach (var (code, count) in _warnings)
             {
                 MigrationReport.Increment(report.Warnings, code, count);
+            }
+
+            string[] joinedBy = ["id", "linked_identity", "email"];
+            for (int i = 0; i < joinedBy.Length; i++)
+            {
+                if (_joinedBy[i] > 0)
+                {
+                    MigrationReport.Increment(report.HashesJoinedBy, joinedBy[i], _joinedBy[i]);
+                }
+            }
+
+            foreach (var (provider, count) in _withoutHashByProvider)
+            {
+                MigrationReport.Increment(report.UsersWithoutHashByProvider, provider, count);
             }
 
             foreach (var (key, counts) in _fates)
@@ -483,20 +500,21 @@ public class MigrationRunner
                 case PasswordJoinOutcome.ById:
                 case PasswordJoinOutcome.ByLinkedIdentity:
                 case PasswordJoinOutcome.ByEmail:
+                    // Counted here and added to the report's sorted dictionaries at the end, like the warnings.
                     report.HashesJoined++;
-                    MigrationReport.Increment(report.HashesJoinedBy, join.Outcome switch
+                    _joinedBy[join.Outcome switch
                     {
-                        PasswordJoinOutcome.ById => "id",
-                        PasswordJoinOutcome.ByLinkedIdentity => "linked_identity",
-                        _ => "email",
-                    });
+                        PasswordJoinOutcome.ById => 0,
+                        PasswordJoinOutcome.ByLinkedIdentity => 1,
+                        _ => 2,
+                    }]++;
                     break;
                 case PasswordJoinOutcome.Ambiguous:
                     report.HashesAmbiguous++;
                     break;
                 default:
                     report.UsersWithoutHash++;
-                    MigrationReport.Increment(report.UsersWithoutHashByProvider, user.Provider ?? "(none)");
+                    CollectionsMarshal.GetValueRefOrAddDefault(_withoutHashByProvider, user.Provider ?? "(none)", out _)++;
                     break;
             }
         }
