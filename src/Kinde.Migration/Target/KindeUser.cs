@@ -28,7 +28,8 @@ public sealed class KindeUser
     public string? Picture { get; set; }
 
     /// <summary>Gets the identities: email, phone, username and social (<c>oauth2:google</c>, …).</summary>
-    public IList<KindeIdentity> Identities { get; } = new List<KindeIdentity>();
+    // Room for two: most users have one or two identities, and the default first growth makes room for four.
+    public IList<KindeIdentity> Identities { get; } = new List<KindeIdentity>(2);
 
     /// <summary>Gets or sets the password hash to import, or <see langword="null"/> for none.</summary>
     public KindePassword? Password { get; set; }

@@ -63,9 +63,9 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
             Name("\"password\":"u8);
             StartObject();
             Name("\"hashed_password\":"u8);
-            String(password.HashedPassword);
+            StringValue(password.HashedPassword);
             Name("\"hashing_algorithm\":"u8);
-            String(password.HashingMethod);
+            StringValue(password.HashingMethod);
             OptionalString("\"salt\":"u8, password.Salt);
             OptionalString("\"salt_format\":"u8, password.SaltFormat);
             OptionalString("\"salt_position\":"u8, password.SaltPosition);
@@ -83,9 +83,9 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
                 Element();
                 StartObject();
                 Name("\"type\":"u8);
-                String(identity.Type);
+                StringValue(identity.Type);
                 Name("\"identity\":"u8);
-                String(identity.Value);
+                StringValue(identity.Value);
                 if (identity.IsVerified is { } verified)
                 {
                     Name("\"is_verified\":"u8);
@@ -124,9 +124,9 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
                 Element();
                 StartObject();
                 Name("\"key\":"u8);
-                String(property.Key);
+                StringValue(property.Key);
                 Name("\"value\":"u8);
-                String(property.Value);
+                StringValue(property.Value);
                 EndObject();
             }
 
@@ -144,7 +144,7 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
                 Element();
                 StartObject();
                 Name("\"external_id\":"u8);
-                String(organization.ExternalId ?? string.Empty);
+                StringValue(organization.ExternalId ?? string.Empty);
                 Strings("\"roles\":"u8, organization.Roles);
                 Strings("\"permissions\":"u8, organization.Permissions);
                 EndObject();
@@ -207,7 +207,7 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
         if (value is not null)
         {
             Name(quotedName);
-            String(value);
+            StringValue(value);
         }
     }
 
@@ -218,7 +218,7 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
         for (int i = 0; i < values.Count; i++)
         {
             Element();
-            String(values[i]);
+            StringValue(values[i]);
         }
 
         EndArray();
@@ -226,7 +226,7 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
 
     /// <summary>A JSON string as <see cref="Utf8JsonWriter.WriteStringValue(string)"/> writes it: <c>null</c> for
     /// <see langword="null"/>; else, from the first character the encoder wants escaped, the encoder's escaping.</summary>
-    private void String(string? value)
+    private void StringValue(string? value)
     {
         if (value is null)
         {
