@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -30,6 +31,9 @@ public sealed class DefaultUserMapper : IUserMapper
     // Property values are text that the import file escapes again: keep letters readable, as the user wrote them.
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // Bounds each cache of derived names: a file whose every user has a provider of its own costs work, not memory.
+    private const int MaxCachedNames = 1024;
+
     [ThreadStatic]
     private static System.Buffers.ArrayBufferWriter<byte>? t_compactBuffer;
 
@@ -39,6 +43,15 @@ public sealed class DefaultUserMapper : IUserMapper
     private readonly MappingOptions _options;
     private readonly PasswordConversionOptions _passwordOptions;
     private readonly MetadataKeyNames _keyNames = new();
+
+    // The property count of the last user that had properties (a hint only: threads may race on it).
+    private int _propertyCountHint;
+
+    // Strings made once per distinct provider or connection rather than once per user (exports have a handful).
+    private readonly ConcurrentDictionary<string, string> _providers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _socialProviders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _enterpriseWarnings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _unsupportedWarnings = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="DefaultUserMapper"/> class.</summary>
     /// <param name="options">The mapping options.</param>
@@ -133,6 +146,12 @@ public sealed class DefaultUserMapper : IUserMapper
             }
         }
 
+        if (user.PropertiesOrNull is { Count: > 0 } properties)
+        {
+            // Capped: one user with a thousand keys must not size every later user's dictionary.
+            _propertyCountHint = Math.Min(properties.Count, 32);
+        }
+
         return MappingResult.Success(user);
     }
 
@@ -158,16 +177,18 @@ public sealed class DefaultUserMapper : IUserMapper
 
     private string? AddConnectionIdentities(Auth0User source, KindeUser user, MappingContext context, string? email)
     {
-        var primary = Auth0UserId.Parse(source.UserId!);
+        // Auth0UserId.Parse without its two substrings: the provider comes from a cache, the id is cut only when used.
+        string userId = source.UserId!;
+        int bar = userId.IndexOf('|', StringComparison.Ordinal);
 
         // An Auth0 import file's user_id has no strategy prefix (Auth0 adds it on import): it is a database user.
-        string provider = primary.Provider ?? "auth0";
+        string provider = bar < 0 ? "auth0" : Provider(userId.AsSpan(0, bar));
         string connection = (source.Identities.Count > 0 ? source.Identities[0].Connection : null) ?? source.Connection ?? provider;
 
         // Identities from the identities[] array, or the root user_id when the export has no array (CSV).
         if (source.Identities.Count == 0)
         {
-            AddSocialIdentity(user, provider, connection, primary.Id, null);
+            AddSocialIdentity(user, provider, connection, userId[(bar + 1)..], null);
         }
 
         for (int i = 0; i < source.Identities.Count; i++)
@@ -183,14 +204,63 @@ public sealed class DefaultUserMapper : IUserMapper
 
         if (_options.EnterpriseStrategies.Contains(provider))
         {
-            context.AddWarning($"enterprise_connection:{connection}");
+            context.AddWarning(Cached(_enterpriseWarnings, "enterprise_connection:", connection));
             return email is null
                 ? $"enterprise user ({provider} connection '{connection}') has no email: Kinde needs one to link the user to an enterprise connection"
                 : null;
         }
 
-        context.AddWarning($"unsupported_connection:{connection}");
+        context.AddWarning(Cached(_unsupportedWarnings, "unsupported_connection:", connection));
         return null;
+    }
+
+    private string Provider(ReadOnlySpan<char> name)
+    {
+        if (_providers.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out string? cached))
+        {
+            return cached;
+        }
+
+        string provider = name.ToString();
+        if (_providers.Count < MaxCachedNames)
+        {
+            _providers.TryAdd(provider, provider);
+        }
+
+        return provider;
+    }
+
+    /// <summary>The provider of a social type (<c>google</c> for <c>oauth2:google</c>).</summary>
+    private string SocialProvider(string socialType)
+    {
+        if (_socialProviders.TryGetValue(socialType, out string? cached))
+        {
+            return cached;
+        }
+
+        string provider = socialType["oauth2:".Length..];
+        if (_socialProviders.Count < MaxCachedNames)
+        {
+            _socialProviders.TryAdd(socialType, provider);
+        }
+
+        return provider;
+    }
+
+    private static string Cached(ConcurrentDictionary<string, string> cache, string prefix, string name)
+    {
+        if (cache.TryGetValue(name, out string? cached))
+        {
+            return cached;
+        }
+
+        string text = prefix + name;
+        if (cache.Count < MaxCachedNames)
+        {
+            cache.TryAdd(name, text);
+        }
+
+        return text;
     }
 
     private void AddSocialIdentity(KindeUser user, string provider, string? connection, string? id, JsonObject? profile)
@@ -215,7 +285,7 @@ public sealed class DefaultUserMapper : IUserMapper
             }
         }
 
-        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = socialType["oauth2:".Length..], Profile = profile?.DeepClone().AsObject() });
+        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = SocialProvider(socialType), Profile = profile?.DeepClone().AsObject() });
     }
 
     private string? SocialType(string provider, string? connection) =>
@@ -397,12 +467,15 @@ public sealed class DefaultUserMapper : IUserMapper
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void CarryAsProperty(string fullKey, string propertyKey, JsonNode value, KindeUser user, MappingContext context) =>
+    private void CarryAsProperty(string fullKey, string propertyKey, JsonNode value, KindeUser user, MappingContext context) =>
         CarryAsProperty(fullKey, propertyKey, ToText(value), user, context);
 
-    private static void CarryAsProperty(string fullKey, string propertyKey, string text, KindeUser user, MappingContext context)
+    private void CarryAsProperty(string fullKey, string propertyKey, string text, KindeUser user, MappingContext context)
     {
-        if (!user.Properties.TryAdd(propertyKey, text))
+        // Sized like the last user's: users of one export mostly share their metadata keys, and growing the
+        // dictionary key by key made it several times over.
+        Dictionary<string, string> properties = user.PropertiesWithCapacity(_propertyCountHint);
+        if (!properties.TryAdd(propertyKey, text))
         {
             // Two keys ("a-b", "a_b") that clean up to one property key: the first keeps it, the other is reported.
             context.AddWarning("property_key_collision:" + propertyKey);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
@@ -10,6 +11,9 @@ namespace Kinde.Migration.Pipeline;
 internal sealed class BatchChannel<T>
 {
     private readonly Channel<List<T>> _channel;
+
+    // Batches the reader has emptied, for the writer to fill again: a new one each time cost an allocation per item.
+    private readonly ConcurrentQueue<List<T>> _empty = new();
     private readonly int _batchSize;
     private List<T> _pending;
 
@@ -48,6 +52,9 @@ internal sealed class BatchChannel<T>
             {
                 yield return item;
             }
+
+            batch.Clear();
+            _empty.Enqueue(batch);
         }
     }
 
@@ -59,7 +66,7 @@ internal sealed class BatchChannel<T>
         }
 
         var batch = _pending;
-        _pending = new List<T>(_batchSize);
+        _pending = _empty.TryDequeue(out var empty) ? empty : new List<T>(_batchSize);
         await _channel.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Joining;
@@ -241,6 +242,8 @@ public class MigrationRunner
         // per metadata key of every user cost more than the mapping of the key.
         private readonly Dictionary<string, long> _warnings = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long[]> _fates = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _withoutHashByProvider = new(StringComparer.Ordinal);
+        private readonly long[] _joinedBy = new long[3];
         private static readonly int FateCount = Enum.GetValues<MetadataKeyFate>().Length;
 
         public async Task ConvertAsync(string usersPath, string output, IDictionary<string, string> failed, CancellationToken cancellationToken)
@@ -265,6 +268,20 @@ public class MigrationRunner
             foreach (var (code, count) in _warnings)
             {
                 MigrationReport.Increment(report.Warnings, code, count);
+            }
+
+            string[] joinedBy = ["id", "linked_identity", "email"];
+            for (int i = 0; i < joinedBy.Length; i++)
+            {
+                if (_joinedBy[i] > 0)
+                {
+                    MigrationReport.Increment(report.HashesJoinedBy, joinedBy[i], _joinedBy[i]);
+                }
+            }
+
+            foreach (var (provider, count) in _withoutHashByProvider)
+            {
+                MigrationReport.Increment(report.UsersWithoutHashByProvider, provider, count);
             }
 
             foreach (var (key, counts) in _fates)
@@ -388,7 +405,7 @@ public class MigrationRunner
             }
             else if (group is null)
             {
-                await ValidateAndEmitAsync([source], mapped, writer, cancellationToken).ConfigureAwait(false);
+                await ValidateAndEmitAsync(source, mapped, writer, cancellationToken).ConfigureAwait(false);
             }
             else if (runner._options.DuplicateEmails == DuplicateEmailPolicy.Reject)
             {
@@ -399,7 +416,7 @@ public class MigrationRunner
                 }
                 else
                 {
-                    group.Emitted = await ValidateAndEmitAsync([source], mapped, writer, cancellationToken).ConfigureAwait(false);
+                    group.Emitted = await ValidateAndEmitAsync(source, mapped, writer, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -429,7 +446,22 @@ public class MigrationRunner
             }
         }
 
-        private async Task<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        /// <summary>The one-user case without an array for the sources, and without a state machine unless the
+        /// channel makes it wait.</summary>
+        private ValueTask<bool> ValidateAndEmitAsync(SourceUser source, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        {
+            IReadOnlyList<string> problems = _validator.Validate(user);
+            if (problems.Count > 0)
+            {
+                Reject("validate", 1);
+                rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
+                return new ValueTask<bool>(false);
+            }
+
+            return EmitAsync(user, writer, cancellationToken);
+        }
+
+        private ValueTask<bool> ValidateAndEmitAsync(IReadOnlyList<SourceUser> sources, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             IReadOnlyList<string> problems = _validator.Validate(user);
             if (problems.Count > 0)
@@ -440,12 +472,23 @@ public class MigrationRunner
                     rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
                 }
 
-                return false;
+                return new ValueTask<bool>(false);
             }
 
+            return EmitAsync(user, writer, cancellationToken);
+        }
+
+        private ValueTask<bool> EmitAsync(KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        {
             report.UsersAccepted++;
-            await writer.WriteAsync(user, cancellationToken).ConfigureAwait(false);
-            return true;
+            ValueTask write = writer.WriteAsync(user, cancellationToken);
+            return write.IsCompletedSuccessfully ? new ValueTask<bool>(true) : AwaitWriteAsync(write);
+
+            static async ValueTask<bool> AwaitWriteAsync(ValueTask write)
+            {
+                await write.ConfigureAwait(false);
+                return true;
+            }
         }
 
         private void CountJoin(Auth0User user, PasswordJoinResult join)
@@ -460,20 +503,21 @@ public class MigrationRunner
                 case PasswordJoinOutcome.ById:
                 case PasswordJoinOutcome.ByLinkedIdentity:
                 case PasswordJoinOutcome.ByEmail:
+                    // Counted here and added to the report's sorted dictionaries at the end, like the warnings.
                     report.HashesJoined++;
-                    MigrationReport.Increment(report.HashesJoinedBy, join.Outcome switch
+                    _joinedBy[join.Outcome switch
                     {
-                        PasswordJoinOutcome.ById => "id",
-                        PasswordJoinOutcome.ByLinkedIdentity => "linked_identity",
-                        _ => "email",
-                    });
+                        PasswordJoinOutcome.ById => 0,
+                        PasswordJoinOutcome.ByLinkedIdentity => 1,
+                        _ => 2,
+                    }]++;
                     break;
                 case PasswordJoinOutcome.Ambiguous:
                     report.HashesAmbiguous++;
                     break;
                 default:
                     report.UsersWithoutHash++;
-                    MigrationReport.Increment(report.UsersWithoutHashByProvider, user.Provider ?? "(none)");
+                    CollectionsMarshal.GetValueRefOrAddDefault(_withoutHashByProvider, user.Provider ?? "(none)", out _)++;
                     break;
             }
         }
@@ -521,7 +565,8 @@ public class MigrationRunner
         }
     }
 
-    private sealed record SourceUser(Auth0User User, string Source, long Position);
+    // A struct: one per user read, and most are only passed along.
+    private readonly record struct SourceUser(Auth0User User, string Source, long Position);
 
     private sealed class EmailGroup(int expected)
     {

@@ -11,6 +11,10 @@ namespace Kinde.Migration.Target;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class KindeUser
 {
+    // Made on first use: most users have neither (the pipeline's own code reads the fields, so never makes them).
+    private List<KindeOrganizationMembership>? _organizations;
+    private Dictionary<string, string>? _properties;
+
     /// <summary>Gets or sets the provided (external) id; by default the Auth0 <c>user_id</c>.</summary>
     public string? Id { get; set; }
 
@@ -24,22 +28,24 @@ public sealed class KindeUser
     public string? Picture { get; set; }
 
     /// <summary>Gets the identities: email, phone, username and social (<c>oauth2:google</c>, …).</summary>
-    public IList<KindeIdentity> Identities { get; } = new List<KindeIdentity>();
+    // Room for two: most users have one or two identities, and the default first growth makes room for four.
+    public IList<KindeIdentity> Identities { get; } = new List<KindeIdentity>(2);
 
     /// <summary>Gets or sets the password hash to import, or <see langword="null"/> for none.</summary>
     public KindePassword? Password { get; set; }
 
     /// <summary>Gets the organizations the user belongs to, with role and permission keys.</summary>
-    public IList<KindeOrganizationMembership> Organizations { get; } = new List<KindeOrganizationMembership>();
+    public IList<KindeOrganizationMembership> Organizations => _organizations ??= [];
 
     /// <summary>Gets the user properties (custom data) by property key; values are text.</summary>
-    public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    public IDictionary<string, string> Properties => _properties ??= new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Gets or sets whether the user is suspended in Kinde (Auth0 <c>blocked</c>).</summary>
     public bool Suspended { get; set; }
 
     /// <summary>Gets the Auth0 <c>user_id</c>s this user was made from (several when same-email users were merged).</summary>
-    public IList<string> SourceUserIds { get; } = new List<string>();
+    // Room for one: only merged users have more.
+    public IList<string> SourceUserIds { get; } = new List<string>(1);
 
     /// <summary>Gets the first email identity's value, if any.</summary>
     public string? Email => Identities.FirstOrDefault(i => i.Type == KindeIdentityTypes.Email)?.Value;
@@ -50,8 +56,18 @@ public sealed class KindeUser
     /// <summary>Gets the first username identity's value, if any.</summary>
     public string? Username => Identities.FirstOrDefault(i => i.Type == KindeIdentityTypes.Username)?.Value;
 
+    /// <summary>Gets the organizations, or <see langword="null"/> while none was ever added.</summary>
+    internal List<KindeOrganizationMembership>? OrganizationsOrNull => _organizations;
+
+    /// <summary>Gets the properties, or <see langword="null"/> while none was ever added.</summary>
+    internal Dictionary<string, string>? PropertiesOrNull => _properties;
+
     /// <inheritdoc />
     public override string ToString() => Id ?? "(no id)";
+
+    /// <summary>Gets the properties, made with room for <paramref name="capacity"/> when they do not exist yet.</summary>
+    internal Dictionary<string, string> PropertiesWithCapacity(int capacity) =>
+        _properties ??= new Dictionary<string, string>(capacity, StringComparer.Ordinal);
 }
 
 /// <summary>One identity of a <see cref="KindeUser"/>.</summary>

@@ -113,19 +113,20 @@ public sealed partial class KindeUserValidator
     public IReadOnlyList<string> Validate(KindeUser user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var problems = new List<string>();
 
-        ValidateId(user, problems);
-        ValidateName("first_name", user.FirstName, problems);
-        ValidateName("last_name", user.LastName, problems);
-        List<(ulong Key, int Index)>? usernameKeys = ValidateIdentities(user, problems);
-        ValidatePassword(user.Password, problems);
-        ValidateProperties(user, problems);
-        ValidateOrganizations(user, problems);
+        // Made on the first problem: almost every user has none.
+        List<string>? problems = null;
+        ValidateId(user, ref problems);
+        ValidateName("first_name", user.FirstName, ref problems);
+        ValidateName("last_name", user.LastName, ref problems);
+        List<(ulong Key, int Index)>? usernameKeys = ValidateIdentities(user, ref problems);
+        ValidatePassword(user.Password, ref problems);
+        ValidateProperties(user, ref problems);
+        ValidateOrganizations(user, ref problems);
 
         if (usernameKeys is null)
         {
-            return problems;
+            return problems ?? (IReadOnlyList<string>)[];
         }
 
         lock (_gate)
@@ -134,11 +135,11 @@ public sealed partial class KindeUserValidator
             {
                 if (_usernames.Contains(key))
                 {
-                    problems.Add($"identities[{index}] (username): already used by another user in this run (usernames are compared case-insensitively)");
+                    Add(ref problems, $"identities[{index}] (username): already used by another user in this run (usernames are compared case-insensitively)");
                 }
             }
 
-            if (problems.Count == 0)
+            if (problems is null)
             {
                 foreach ((ulong key, _) in usernameKeys)
                 {
@@ -147,7 +148,7 @@ public sealed partial class KindeUserValidator
             }
         }
 
-        return problems;
+        return problems ?? (IReadOnlyList<string>)[];
     }
 
     /// <summary>Gets the 64-bit FNV-1a hash of the lower-cased (invariant) username's UTF-16 code units.</summary>
@@ -212,7 +213,7 @@ public sealed partial class KindeUserValidator
         return value.Length > maxLength ? $"longer than {maxLength} characters" : null;
     }
 
-    private void ValidateId(KindeUser user, List<string> problems)
+    private void ValidateId(KindeUser user, ref List<string>? problems)
     {
         if (user.Id is null)
         {
@@ -221,23 +222,23 @@ public sealed partial class KindeUserValidator
 
         if (string.IsNullOrWhiteSpace(user.Id))
         {
-            problems.Add("id: is blank (leave it unset instead)");
+            Add(ref problems, "id: is blank (leave it unset instead)");
         }
         else if (user.Id.Length > _maxIdLength)
         {
-            problems.Add($"id: longer than {_maxIdLength} characters");
+            Add(ref problems, $"id: longer than {_maxIdLength} characters");
         }
     }
 
-    private void ValidateName(string field, string? value, List<string> problems)
+    private void ValidateName(string field, string? value, ref List<string>? problems)
     {
         if (value is not null && value.Length > _maxNameLength)
         {
-            problems.Add($"{field}: longer than {_maxNameLength} characters");
+            Add(ref problems, $"{field}: longer than {_maxNameLength} characters");
         }
     }
 
-    private List<(ulong Key, int Index)>? ValidateIdentities(KindeUser user, List<string> problems)
+    private List<(ulong Key, int Index)>? ValidateIdentities(KindeUser user, ref List<string>? problems)
     {
         List<(ulong Key, int Index)>? usernameKeys = null;
         bool hasEmailOrPhone = false;
@@ -246,34 +247,34 @@ public sealed partial class KindeUserValidator
             KindeIdentity? identity = user.Identities[i];
             if (identity is null)
             {
-                problems.Add($"identities[{i}]: is null");
+                Add(ref problems, $"identities[{i}]: is null");
                 continue;
             }
 
             string? type = identity.Type;
             if (string.IsNullOrEmpty(type))
             {
-                problems.Add($"identities[{i}]: type is empty");
+                Add(ref problems, $"identities[{i}]: type is empty");
                 continue;
             }
 
             bool isSocial = KindeIdentityTypes.IsSocial(type);
             if (!isSocial && type is not (KindeIdentityTypes.Email or KindeIdentityTypes.Phone or KindeIdentityTypes.Username))
             {
-                problems.Add($"identities[{i}]: type {DescribeName(type)} is not email, phone, username or oauth2:<name>");
+                Add(ref problems, $"identities[{i}]: type {DescribeName(type)} is not email, phone, username or oauth2:<name>");
                 continue;
             }
 
             if (isSocial && !SocialTypeRegex().IsMatch(type))
             {
-                problems.Add($"identities[{i}]: type {DescribeName(type)} needs a lower-case provider name after 'oauth2:' ([a-z0-9][a-z0-9_.-]*)");
+                Add(ref problems, $"identities[{i}]: type {DescribeName(type)} needs a lower-case provider name after 'oauth2:' ([a-z0-9][a-z0-9_.-]*)");
                 continue;
             }
 
             string? value = identity.Value;
             if (string.IsNullOrEmpty(value))
             {
-                problems.Add($"identities[{i}] ({type}): value is empty");
+                Add(ref problems, $"identities[{i}] ({type}): value is empty");
                 hasEmailOrPhone |= type is KindeIdentityTypes.Email or KindeIdentityTypes.Phone;
                 continue;
             }
@@ -284,7 +285,7 @@ public sealed partial class KindeUserValidator
                     hasEmailOrPhone = true;
                     if (EmailProblem(value, _maxEmailLength) is { } emailProblem)
                     {
-                        problems.Add($"identities[{i}] ({type}): not a plausible email address ({emailProblem})");
+                        Add(ref problems, $"identities[{i}] ({type}): not a plausible email address ({emailProblem})");
                     }
 
                     break;
@@ -292,15 +293,15 @@ public sealed partial class KindeUserValidator
                     hasEmailOrPhone = true;
                     if (!E164Regex().IsMatch(value))
                     {
-                        problems.Add($"identities[{i}] ({type}): not an E.164 phone number ('+', a non-zero digit, then 1 to 14 more digits)");
+                        Add(ref problems, $"identities[{i}] ({type}): not an E.164 phone number ('+', a non-zero digit, then 1 to 14 more digits)");
                     }
 
                     break;
                 case KindeIdentityTypes.Username:
-                    ValidateUsername(i, value, problems);
+                    ValidateUsername(i, value, ref problems);
                     ulong key = UsernameKey(value);
                     usernameKeys ??= [];
-                    if (!usernameKeys.Exists(k => k.Key == key))
+                    if (!ContainsKey(usernameKeys, key))
                     {
                         usernameKeys.Add((key, i));
                     }
@@ -311,30 +312,30 @@ public sealed partial class KindeUserValidator
 
         if (_requireEmailOrPhone && !hasEmailOrPhone)
         {
-            problems.Add("identities: at least one email or phone identity is required");
+            Add(ref problems, "identities: at least one email or phone identity is required");
         }
 
         return usernameKeys;
     }
 
-    private void ValidateUsername(int index, string value, List<string> problems)
+    private void ValidateUsername(int index, string value, ref List<string>? problems)
     {
         if (value.Length > _maxUsernameLength)
         {
-            problems.Add($"identities[{index}] (username): longer than {_maxUsernameLength} characters");
+            Add(ref problems, $"identities[{index}] (username): longer than {_maxUsernameLength} characters");
         }
 
         if (HasWhitespaceOrControl(value))
         {
-            problems.Add($"identities[{index}] (username): contains whitespace or control characters");
+            Add(ref problems, $"identities[{index}] (username): contains whitespace or control characters");
         }
         else if (EmailProblem(value, int.MaxValue) is null)
         {
-            problems.Add($"identities[{index}] (username): is an email address (usernames may not be email addresses; use an email identity)");
+            Add(ref problems, $"identities[{index}] (username): is an email address (usernames may not be email addresses; use an email identity)");
         }
     }
 
-    private static void ValidatePassword(KindePassword? password, List<string> problems)
+    private static void ValidatePassword(KindePassword? password, ref List<string>? problems)
     {
         if (password is null)
         {
@@ -344,7 +345,7 @@ public sealed partial class KindeUserValidator
         string? method = password.HashingMethod;
         if (string.IsNullOrEmpty(method) || Array.IndexOf(HashingMethods, method) < 0)
         {
-            problems.Add($"password: hashing method {DescribeName(method)} is not one Kinde accepts ({string.Join(", ", HashingMethods)})");
+            Add(ref problems, $"password: hashing method {DescribeName(method)} is not one Kinde accepts ({string.Join(", ", HashingMethods)})");
             return;
         }
 
@@ -352,21 +353,21 @@ public sealed partial class KindeUserValidator
         bool hasSalt = !string.IsNullOrEmpty(password.Salt);
         if (hash.Length == 0)
         {
-            problems.Add($"password ({method}): hashed_password is empty");
+            Add(ref problems, $"password ({method}): hashed_password is empty");
         }
 
         if (password.SaltPosition is not (null or "prefix" or "suffix"))
         {
-            problems.Add($"password ({method}): salt_position must be 'prefix' or 'suffix'");
+            Add(ref problems, $"password ({method}): salt_position must be 'prefix' or 'suffix'");
         }
 
         if (password.SaltFormat is not (null or "hex" or "string"))
         {
-            problems.Add($"password ({method}): salt_format must be 'hex' or 'string'");
+            Add(ref problems, $"password ({method}): salt_format must be 'hex' or 'string'");
         }
         else if (password.SaltFormat == "hex" && hasSalt && (password.Salt!.Length % 2 != 0 || !PasswordHashConverter.IsHex(password.Salt)))
         {
-            problems.Add($"password ({method}): salt_format is 'hex' but the salt is not an even number of hexadecimal characters");
+            Add(ref problems, $"password ({method}): salt_format is 'hex' but the salt is not an even number of hexadecimal characters");
         }
 
         switch (method)
@@ -374,12 +375,12 @@ public sealed partial class KindeUserValidator
             case "bcrypt":
                 if (hash.Length > 0 && !PasswordHashConverter.IsBcrypt(hash))
                 {
-                    problems.Add($"password ({method}): hash is not a bcrypt string ($2a$, $2b$ or $2y$, a two-digit cost, '$', 53 characters)");
+                    Add(ref problems, $"password ({method}): hash is not a bcrypt string ($2a$, $2b$ or $2y$, a two-digit cost, '$', 53 characters)");
                 }
 
                 if (hasSalt)
                 {
-                    problems.Add($"password ({method}): a separate salt is not allowed (the salt is inside the bcrypt string)");
+                    Add(ref problems, $"password ({method}): a separate salt is not allowed (the salt is inside the bcrypt string)");
                 }
 
                 break;
@@ -387,116 +388,126 @@ public sealed partial class KindeUserValidator
                 int digits = method == "md5" ? 32 : 64;
                 if (hash.Length > 0 && (hash.Length != digits || !PasswordHashConverter.IsHex(hash)))
                 {
-                    problems.Add($"password ({method}): hash must be {digits} hexadecimal characters");
+                    Add(ref problems, $"password ({method}): hash must be {digits} hexadecimal characters");
                 }
 
                 if (hasSalt && password.SaltPosition is null)
                 {
-                    problems.Add($"password ({method}): salt_position is required when a salt is set");
+                    Add(ref problems, $"password ({method}): salt_position is required when a salt is set");
                 }
 
                 break;
             case "pbkdf2":
                 if (hash.Length > 0 && !IsBase64(hash))
                 {
-                    problems.Add($"password ({method}): hash must be base64");
+                    Add(ref problems, $"password ({method}): hash must be base64");
                 }
 
                 if (!hasSalt)
                 {
-                    problems.Add($"password ({method}): salt is required");
+                    Add(ref problems, $"password ({method}): salt is required");
                 }
                 else if (!IsBase64(password.Salt!))
                 {
-                    problems.Add($"password ({method}): salt must be base64");
+                    Add(ref problems, $"password ({method}): salt must be base64");
                 }
 
                 if (string.IsNullOrWhiteSpace(password.Variant))
                 {
-                    problems.Add($"password ({method}): variant is required (e.g. salted-pbkdf2-hmac-sha256)");
+                    Add(ref problems, $"password ({method}): variant is required (e.g. salted-pbkdf2-hmac-sha256)");
                 }
 
                 if (password.Iterations is <= 0)
                 {
-                    problems.Add($"password ({method}): iterations must be positive");
+                    Add(ref problems, $"password ({method}): iterations must be positive");
                 }
 
                 break;
             case "firebase-scrypt":
                 if (!hasSalt)
                 {
-                    problems.Add($"password ({method}): salt is required");
+                    Add(ref problems, $"password ({method}): salt is required");
                 }
 
                 break;
             case "aspnet-identity-v2":
                 if (hasSalt)
                 {
-                    problems.Add($"password ({method}): a separate salt is not allowed (the salt is inside the hash)");
+                    Add(ref problems, $"password ({method}): a separate salt is not allowed (the salt is inside the hash)");
                 }
 
                 break;
         }
     }
 
-    private void ValidateProperties(KindeUser user, List<string> problems)
+    private void ValidateProperties(KindeUser user, ref List<string>? problems)
     {
-        int index = 0;
-        foreach (KeyValuePair<string, string> property in user.Properties)
-        {
-            index++;
-            bool keyValid = !string.IsNullOrEmpty(property.Key) && !property.Key.AsSpan().ContainsAnyExcept(PropertyKeyChars);
-            if (!keyValid)
-            {
-                problems.Add($"properties (key #{index}): key {DescribeName(property.Key)} must be non-empty and match [a-z0-9_]+");
-            }
-
-            if (property.Value is { } value && value.Length > _maxPropertyValueLength)
-            {
-                string field = keyValid ? $"properties['{property.Key}']" : $"properties (key #{index})";
-                problems.Add($"{field}: value longer than {_maxPropertyValueLength} characters");
-            }
-        }
-    }
-
-    private static void ValidateOrganizations(KindeUser user, List<string> problems)
-    {
-        if (user.Organizations.Count == 0)
+        if (user.PropertiesOrNull is not { } properties)
         {
             return;
         }
 
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The dictionary's own enumerator: through the interface every user's would be boxed.
+        int index = 0;
+        foreach (KeyValuePair<string, string> property in properties)
+        {
+            ValidateProperty(property, ++index, ref problems);
+        }
+    }
+
+    private void ValidateProperty(KeyValuePair<string, string> property, int index, ref List<string>? problems)
+    {
+        bool keyValid = !string.IsNullOrEmpty(property.Key) && !property.Key.AsSpan().ContainsAnyExcept(PropertyKeyChars);
+        if (!keyValid)
+        {
+            Add(ref problems, $"properties (key #{index}): key {DescribeName(property.Key)} must be non-empty and match [a-z0-9_]+");
+        }
+
+        if (property.Value is { } value && value.Length > _maxPropertyValueLength)
+        {
+            string field = keyValid ? $"properties['{property.Key}']" : $"properties (key #{index})";
+            Add(ref problems, $"{field}: value longer than {_maxPropertyValueLength} characters");
+        }
+    }
+
+    private static void ValidateOrganizations(KindeUser user, ref List<string>? problems)
+    {
+        if (user.OrganizationsOrNull is not { Count: > 0 })
+        {
+            return;
+        }
+
+        // Only a user in several organizations can list one twice.
+        Dictionary<string, int>? seen = user.Organizations.Count > 1 ? new(StringComparer.Ordinal) : null;
         for (int i = 0; i < user.Organizations.Count; i++)
         {
             KindeOrganizationMembership? membership = user.Organizations[i];
-            string field = $"organizations[{i}]";
             if (membership is null)
             {
-                problems.Add($"{field}: is null");
+                Add(ref problems, $"organizations[{i}]: is null");
                 continue;
             }
 
             string? externalId = membership.ExternalId;
             if (externalId is null)
             {
-                problems.Add($"{field}: external_id is missing (use \"\" for the default organization)");
+                Add(ref problems, $"organizations[{i}]: external_id is missing (use \"\" for the default organization)");
             }
             else if (externalId.Length > 0 && string.IsNullOrWhiteSpace(externalId))
             {
-                problems.Add($"{field}: external_id is blank (use \"\" for the default organization)");
+                Add(ref problems, $"organizations[{i}]: external_id is blank (use \"\" for the default organization)");
             }
-            else if (!seen.TryAdd(externalId, i))
+            else if (seen is not null && !seen.TryAdd(externalId, i))
             {
-                problems.Add($"{field}: same organization as organizations[{seen[externalId]}]");
+                Add(ref problems, $"organizations[{i}]: same organization as organizations[{seen[externalId]}]");
             }
 
-            CheckKeys(field, "role", membership.Roles, problems);
-            CheckKeys(field, "permission", membership.Permissions, problems);
+            CheckKeys(i, "role", membership.Roles, ref problems);
+            CheckKeys(i, "permission", membership.Permissions, ref problems);
         }
     }
 
-    private static void CheckKeys(string field, string what, IList<string>? keys, List<string> problems)
+    private static void CheckKeys(int organization, string what, IList<string>? keys, ref List<string>? problems)
     {
         if (keys is null)
         {
@@ -507,7 +518,7 @@ public sealed partial class KindeUserValidator
         {
             if (string.IsNullOrWhiteSpace(keys[j]))
             {
-                problems.Add($"{field}: {what} key [{j}] is blank");
+                Add(ref problems, $"organizations[{organization}]: {what} key [{j}] is blank");
             }
         }
     }
@@ -523,8 +534,38 @@ public sealed partial class KindeUserValidator
         return !HasWhitespaceOrControl(value) && Convert.TryFromBase64String(value, buffer, out _);
     }
 
-    private static bool HasWhitespaceOrControl(string value) =>
-        value.AsSpan().ContainsAnyExcept(PrintableAscii) && value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
+    private static bool HasWhitespaceOrControl(string value)
+    {
+        if (!value.AsSpan().ContainsAnyExcept(PrintableAscii))
+        {
+            return false;
+        }
+
+        foreach (char c in value)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Add(ref List<string>? problems, string problem) => (problems ??= []).Add(problem);
+
+    private static bool ContainsKey(List<(ulong Key, int Index)> keys, ulong key)
+    {
+        foreach ((ulong existing, _) in keys)
+        {
+            if (existing == key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Quotes a name (type, key, method) only when it looks like one, so no PII or hash reaches a message.</summary>
     private static string DescribeName(string? name) =>

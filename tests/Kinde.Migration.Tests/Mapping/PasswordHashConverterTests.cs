@@ -425,6 +425,31 @@ public class PasswordHashConverterTests
     }
 
     [Test]
+    public void IsBcrypt_AgreesWithTheBcryptRegex()
+    {
+        var regex = new System.Text.RegularExpressions.Regex(@"^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        const string valid = "$2a$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K";
+        var candidates = new List<string>(SampleBcryptHashes) { valid, "", "$2", "$2a$10$", valid + "\n", valid + "x", valid[..59], " " + valid[1..] };
+        const string alphabet = "$2abyxAZaz09./+=-_ \n\u0660\u00e9\uFF10";
+        var random = new Random(7);
+        for (int i = 0; i < 20000; i++)
+        {
+            char[] chars = valid.ToCharArray();
+            for (int j = random.Next(1, 3); j > 0; j--)
+            {
+                chars[random.Next(chars.Length)] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            candidates.Add(new string(chars));
+        }
+
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            Assert.That(PasswordHashConverter.IsBcrypt(candidates[i]), Is.EqualTo(regex.IsMatch(candidates[i])), $"candidate #{i}");
+        }
+    }
+
+    [Test]
     public void CustomHash_Bcrypt_IsBcrypt_WithTheRewriteOption()
     {
         JsonObject json = Json("""{"algorithm":"bcrypt","hash":{"value":"$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"}}""");

@@ -52,9 +52,15 @@ public sealed class KindeImportFilesImporter : IKindeImporter
         {
             await writer.WriteAsync(user, cancellationToken).ConfigureAwait(false);
             passwords += user.Password is null ? 0 : 1;
-            foreach (var membership in user.Organizations.Where(m => m.ExternalId.Length > 0))
+            if (user.OrganizationsOrNull is { } memberships)
             {
-                organizations.Add(membership.ExternalId);
+                foreach (KindeOrganizationMembership membership in memberships)
+                {
+                    if (membership.ExternalId.Length > 0)
+                    {
+                        organizations.Add(membership.ExternalId);
+                    }
+                }
             }
         }
 

@@ -9,10 +9,16 @@ internal sealed class WarningSet
 
     public void Add(string key)
     {
-        if (!_keys.Contains(key, StringComparer.Ordinal))
+        // A loop, not LINQ's Contains: that boxed an enumerator per call, and almost every user has a warning.
+        foreach (string existing in _keys)
         {
-            _keys.Add(key);
+            if (string.Equals(existing, key, StringComparison.Ordinal))
+            {
+                return;
+            }
         }
+
+        _keys.Add(key);
     }
 
     public void Clear() => _keys.Clear();
