@@ -21,7 +21,7 @@ namespace Kinde.Migration.KindeApi;
 /// (or the last exception thrown). Waits are on the <see cref="TimeProvider"/>.</item>
 /// <item><see cref="KindeRateLimitHandler"/>: each attempt waits for <see cref="KindeRequestLimiter"/> and is
 /// counted.</item>
-/// <item>Attempt timeout (<see cref="ResilienceHandler"/>): <see cref="AttemptTimeout"/> per attempt, on the wall clock
+/// <item>Attempt timeout (<see cref="ResilienceHandler"/>): <see cref="KindeApiOptions.RequestTimeout"/> per attempt, on the wall clock
 /// (it guards against a connection that hangs, which a test clock cannot see). It sits inside the limiter so that
 /// waiting for a slot or a pause never counts against it.</item>
 /// <item><see cref="KindeTokenHandler"/>, then the primary handler.</item>
@@ -34,9 +34,6 @@ internal sealed class KindeApiConnection : IDisposable
 
     /// <summary>The longest backoff.</summary>
     internal static readonly TimeSpan BackoffCap = TimeSpan.FromSeconds(10);
-
-    /// <summary>The wall-clock limit of one attempt.</summary>
-    internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(100);
 
     private readonly Random _random;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
@@ -62,7 +59,7 @@ internal sealed class KindeApiConnection : IDisposable
         _random = random ?? Random.Shared;
         _retry = BuildRetryPipeline();
         _attemptTimeout = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = TimeProvider.System }
-            .AddTimeout(AttemptTimeout)
+            .AddTimeout(options.RequestTimeout)
             .Build();
     }
 

@@ -56,6 +56,12 @@ public sealed class KindeApiOptions : IValidatableObject
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 8;
 
+    /// <summary>Gets or sets how long one attempt of a request may take on the wall clock, from sending to the answer's
+    /// headers. An attempt that takes longer is abandoned and counts as a timeout: resent like a network error (see
+    /// <see cref="MaxAttempts"/>), else reported as a failure without an answer.</summary>
+    /// <value>The default value is 100 seconds. Must be more than zero and at most one hour.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
     /// <summary>Gets the audience actually sent: <see cref="Audience"/> or the default derived from <see cref="Domain"/>.</summary>
     internal string EffectiveAudience =>
         !string.IsNullOrWhiteSpace(Audience) ? Audience
@@ -86,6 +92,11 @@ public sealed class KindeApiOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 "KindeApiOptions.RequestsPerSecond must be a finite number, not negative (null or 0 for unlimited).", [nameof(RequestsPerSecond)]);
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero || RequestTimeout > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("KindeApiOptions.RequestTimeout must be more than zero and at most one hour.", [nameof(RequestTimeout)]);
         }
 
         if (TokenRefreshMargin < TimeSpan.Zero)

@@ -51,6 +51,35 @@ public sealed class KindeApiRetryTests
     }
 
     [Test]
+    public async Task SlowAnswer_AttemptTimesOutAfterRequestTimeout_GetIsResent_PostIsNot()
+    {
+        var clock = new ManualTimeProvider { AutoAdvance = true };
+        await using var emulator = await KindeEmulator.StartAsync(new KindeEmulatorOptions { Latency = TimeSpan.FromSeconds(2) });
+        var options = OptionsFor(emulator, maxAttempts: 3);
+        options.RequestTimeout = TimeSpan.FromMilliseconds(150);
+        using var client = KindeApiClient.Create(options, clock, random: new Random(5));
+
+        var get = Assert.ThrowsAsync<KindeApiException>(() => client.ListRolesAsync());
+        Assert.That((get!.StatusCode, get.Message), Is.EqualTo(((int?)null, "Kinde API GET /api/v1/roles timed out.")));
+        Assert.That(client.Statistics.Requests, Is.EqualTo(3), "a GET is resent after a timeout, up to MaxAttempts");
+
+        var post = Assert.ThrowsAsync<KindeApiException>(() => client.CreatePermissionAsync("k", "K", null));
+        Assert.That(post!.StatusCode, Is.Null);
+        Assert.That(client.Statistics.Requests, Is.EqualTo(3 + 1), "a POST that timed out may have been carried out: sent once");
+    }
+
+    [TestCase(0)]
+    [TestCase(-1)]
+    [TestCase(3601)]
+    public void RequestTimeout_OutOfRange_IsRejectedAtConstruction(int seconds)
+    {
+        var options = FakeOptions();
+        options.RequestTimeout = TimeSpan.FromSeconds(seconds);
+        var ex = Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => KindeApiClient.Create(options, TimeProvider.System));
+        Assert.That(ex!.Message, Does.Contain("RequestTimeout"));
+    }
+
+    [Test]
     public async Task Put_IsRetriedAfterA500_AndThenSucceeds()
     {
         var clock = new ManualTimeProvider { AutoAdvance = true };
