@@ -44,6 +44,7 @@ public sealed class KindeMigrationServiceCollectionTests
         IConfiguration config = KindeApiConfiguration(emulator, new()
         {
             ["KindeMigration:Kinde:MaxConcurrency"] = "4",
+            ["KindeMigration:Kinde:RequestTimeout"] = "00:00:30",
             ["KindeMigration:Kinde:ExistingUsers"] = "FillMissing",
             ["KindeMigration:Kinde:LedgerPath"] = _temp.File("ledger.sqlite"),
         });
@@ -52,7 +53,7 @@ public sealed class KindeMigrationServiceCollectionTests
 
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var api = provider.GetRequiredService<IOptions<KindeApiOptions>>().Value;
-        Assert.That((api.MaxConcurrency, api.RequestsPerSecond), Is.EqualTo((4, 0d)));
+        Assert.That((api.MaxConcurrency, api.RequestsPerSecond, api.RequestTimeout), Is.EqualTo((4, 0d, TimeSpan.FromSeconds(30))));
         Assert.That(provider.GetRequiredService<IOptions<KindeApiImportOptions>>().Value.ExistingUsers, Is.EqualTo(ExistingUserPolicy.FillMissing));
         Assert.That(provider.GetRequiredService<IKindeImporter>(), Is.InstanceOf<KindeApiImporter>());
 
