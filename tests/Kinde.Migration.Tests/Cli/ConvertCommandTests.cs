@@ -29,7 +29,7 @@ public class ConvertCommandTests
     }
 
     private string[] SampleArgs(params string[] extra) =>
-        ["convert", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", TestData.PathOf("sample/passwords.ndjson"), "--out", _dir.File("out"), .. extra];
+        ["convert", "--users", TestData.SampleUsers, "--passwords", TestData.SamplePasswords, "--out", _dir.File("out"), .. extra];
 
     [Test]
     public async Task Sample_ProducesSchemaConformingFilesAndAReportThatAddsUp()
@@ -105,7 +105,7 @@ public class ConvertCommandTests
         Assert.That(File.Exists(_dir.File("out/users-0001.csv")), Is.True);
 
         var (exit, _, stderr) = await RunAsync(
-            "convert", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", TestData.PathOf("sample/passwords.ndjson"),
+            "convert", "--users", TestData.SampleUsers, "--passwords", TestData.SamplePasswords,
             "--out", _dir.File("pw"), "--mode", "passwords-only");
         Assert.That(exit, Is.EqualTo(0), stderr);
         Assert.That(File.ReadAllLines(_dir.File("pw/passwords-0001.json")), Has.Length.EqualTo(3));
@@ -145,7 +145,7 @@ public class ConvertCommandTests
     public async Task EncryptedHashFile_ExitsOne()
     {
         string pgp = _dir.Write("hashes.json.gpg", "-----BEGIN PGP MESSAGE-----\nhQIMA\n");
-        var (exit, _, stderr) = await RunAsync("convert", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", pgp, "--out", _dir.File("out"));
+        var (exit, _, stderr) = await RunAsync("convert", "--users", TestData.SampleUsers, "--passwords", pgp, "--out", _dir.File("out"));
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(stderr, Does.Contain("Decrypt it first"));
     }

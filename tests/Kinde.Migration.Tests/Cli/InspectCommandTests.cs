@@ -43,7 +43,7 @@ public class InspectCommandTests
     [TestCase("sample/passwords.ndjson", 4)]
     public async Task Json_ReportsEachHashSampleExactlyAndNeverPrintsAHash(string file, int records)
     {
-        var (exit, stdout, stderr) = await RunAsync("inspect", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", TestData.PathOf(file), "--json");
+        var (exit, stdout, stderr) = await RunAsync("inspect", "--users", TestData.SampleUsers, "--passwords", TestData.PathOf(file), "--json");
         Assert.That(exit, Is.EqualTo(0), stderr);
         using var doc = JsonDocument.Parse(stdout);
         var passwords = doc.RootElement.GetProperty("passwords");
@@ -82,7 +82,7 @@ public class InspectCommandTests
     [Test]
     public async Task Text_SummarisesFormatAndCounts()
     {
-        var (exit, stdout, _) = await RunAsync("inspect", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", TestData.PathOf("sample/passwords.ndjson"));
+        var (exit, stdout, _) = await RunAsync("inspect", "--users", TestData.SampleUsers, "--passwords", TestData.SamplePasswords);
         Assert.That(exit, Is.EqualTo(0));
         Assert.That(stdout, Does.Contain("users: users.ndjson.gz — ndjson, gzip-compressed; 8 read, 8 ok, 0 rejected"));
         Assert.That(stdout, Does.Contain("passwords: passwords.ndjson — ndjson; 4 read, 4 ok, 0 rejected"));
@@ -103,7 +103,7 @@ public class InspectCommandTests
         await File.WriteAllTextAsync(path, "-----BEGIN PGP MESSAGE-----\n\nhQIMA\n-----END PGP MESSAGE-----\n");
         try
         {
-            var (exit, _, stderr) = await RunAsync("inspect", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", path);
+            var (exit, _, stderr) = await RunAsync("inspect", "--users", TestData.SampleUsers, "--passwords", path);
             Assert.That(exit, Is.EqualTo(1));
             Assert.That(stderr, Does.Contain("Decrypt it first"));
         }

@@ -102,7 +102,7 @@ public partial class MigrateCommandTests
         string config = _dir.Write("settings.json", """{ "KindeMigration": { "Kinde": { "ClientId": "id", "ClientSecret": "secret" } } }""");
 
         var (exit, _, stderr) = await RunAsync(
-            "migrate", "--users", TestData.PathOf("sample/users.ndjson.gz"), "--kinde-domain", "http://example.kinde.com", "--config", config, "--out", _dir.File("out"));
+            "migrate", "--users", TestData.SampleUsers, "--kinde-domain", "http://example.kinde.com", "--config", config, "--out", _dir.File("out"));
 
         Assert.That(exit, Is.EqualTo(Program.Failure));
         Assert.That(stderr, Does.Contain("HTTPS"));
@@ -119,7 +119,7 @@ public partial class MigrateCommandTests
 
     private static string[] Args(string command, KindeEmulator emulator, string? config, params string[] extra)
     {
-        var args = new List<string> { command, "--users", TestData.PathOf("sample/users.ndjson.gz"), "--passwords", TestData.PathOf("sample/passwords.ndjson"), "--kinde-domain", emulator.BaseAddress.ToString() };
+        var args = new List<string> { command, "--users", TestData.SampleUsers, "--passwords", TestData.SamplePasswords, "--kinde-domain", emulator.BaseAddress.ToString() };
         if (config is not null)
         {
             args.AddRange(["--config", config]);

@@ -27,10 +27,6 @@ public sealed class KindeMigrationServiceCollectionTests
     /// <summary>The run's output directory (not created yet: the runner creates it).</summary>
     private string _dir => _temp.File("out");
 
-    private static string UsersPath => TestData.PathOf("sample/users.ndjson.gz");
-
-    private static string PasswordsPath => TestData.PathOf("sample/passwords.ndjson");
-
     [SetUp]
     public void SetUp() => _temp = new TempDirectory();
 
@@ -57,7 +53,7 @@ public sealed class KindeMigrationServiceCollectionTests
         Assert.That(provider.GetRequiredService<IOptions<KindeApiImportOptions>>().Value.ExistingUsers, Is.EqualTo(ExistingUserPolicy.FillMissing));
         Assert.That(provider.GetRequiredService<IKindeImporter>(), Is.InstanceOf<KindeApiImporter>());
 
-        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath, PasswordsPath);
+        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
 
         Assert.That(report.ImporterCounters["imported"], Is.EqualTo(report.UsersAccepted));
         Assert.That(emulator.State.Users, Has.Count.EqualTo(report.UsersAccepted));
@@ -74,7 +70,7 @@ public sealed class KindeMigrationServiceCollectionTests
         services.AddKindeMigration(config.GetSection(MigrationOptions.SectionName)).UseKindeApi(config.GetSection("KindeMigration:Kinde"));
         await using var provider = services.BuildServiceProvider();
 
-        await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath, PasswordsPath);
+        await provider.GetRequiredService<MigrationRunner>().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
 
         var visible = logs.Messages.Where(m => m.Level > LogLevel.Trace).Select(m => m.Text).ToList();
         Assert.That(visible, Is.Not.Empty, "the run logged");
@@ -125,7 +121,7 @@ public sealed class KindeMigrationServiceCollectionTests
         }
 
         var runner = provider.GetRequiredService<MigrationRunner>();
-        var report = await runner.RunAsync(UsersPath, PasswordsPath);
+        var report = await runner.RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
 
         var lines = ReadUserLines();
         var catalog = provider.GetRequiredService<PlanCatalog>();
@@ -260,7 +256,7 @@ public sealed class KindeMigrationServiceCollectionTests
         services.AddKindeMigration(o => o.OutputDirectory = _dir).UseImporter<CapturingImporter>();
 
         await using var provider = services.BuildServiceProvider();
-        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath, PasswordsPath);
+        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
         var importer = provider.GetRequiredService<IKindeImporter>();
 
         Assert.That(importer, Is.InstanceOf<CapturingImporter>());
@@ -297,7 +293,7 @@ public sealed class KindeMigrationServiceCollectionTests
             Assert.That(result.User.Properties, Is.EquivalentTo(new Dictionary<string, string> { ["wrapped"] = "yes", ["tier"] = "gold" }), "no auth0_app_ property: the default mapper did not run");
         }
 
-        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath);
+        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(TestData.SampleUsers);
         var captured = ((CapturingImporter)provider.GetRequiredService<IKindeImporter>()).Users;
         using (Assert.EnterMultipleScope())
         {
@@ -334,7 +330,7 @@ public sealed class KindeMigrationServiceCollectionTests
 
         await using var provider = services.BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<MigrationOptions>>().Value;
-        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(UsersPath, PasswordsPath);
+        var report = await provider.GetRequiredService<MigrationRunner>().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
         var captured = ((CapturingImporter)provider.GetRequiredService<IKindeImporter>()).Users;
 
         using (Assert.EnterMultipleScope())

@@ -12,6 +12,12 @@ internal static class TestData
 
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
+    /// <summary>The README's sample user export (8 users, gzip NDJSON).</summary>
+    public static string SampleUsers => PathOf("sample/users.ndjson.gz");
+
+    /// <summary>The sample's password-hash export (4 hashes).</summary>
+    public static string SamplePasswords => PathOf("sample/passwords.ndjson");
+
     public static async Task<List<ExportRecord<Auth0User>>> ReadUsersAsync(string path, Auth0ReaderOptions? options = null)
     {
         await using var source = await ExportSource.OpenAsync(path);

@@ -198,8 +198,8 @@ public class PasswordJoinTests
     [Test]
     public async Task SpillingTheHashIndexToDisk_GivesTheSameJoin()
     {
-        var (inMemory, memoryImporter) = await RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
-        var (spilled, diskImporter) = await RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"), o => o.HashIndexMemoryBytes = 0);
+        var (inMemory, memoryImporter) = await RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
+        var (spilled, diskImporter) = await RunAsync(TestData.SampleUsers, TestData.SamplePasswords, o => o.HashIndexMemoryBytes = 0);
         Assert.That(PasswordsById(diskImporter), Is.EqualTo(PasswordsById(memoryImporter)));
         Assert.That(spilled.HashesJoined, Is.EqualTo(inMemory.HashesJoined).And.EqualTo(3));
     }

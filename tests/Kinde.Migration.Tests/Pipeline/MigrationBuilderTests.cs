@@ -20,10 +20,6 @@ public sealed class MigrationBuilderTests
     /// <summary>The run's output directory (not created yet: the runner creates it).</summary>
     private string _dir => _temp.File("out");
 
-    private static string UsersPath => TestData.PathOf("sample/users.ndjson.gz");
-
-    private static string PasswordsPath => TestData.PathOf("sample/passwords.ndjson");
-
     [SetUp]
     public void SetUp() => _temp = new TempDirectory();
 
@@ -42,7 +38,7 @@ public sealed class MigrationBuilderTests
             .UseMapper((auth0, kinde, context) => kinde.Properties["source"] = "auth0")
             .Build();
 
-        var report = await runner.RunAsync(UsersPath, PasswordsPath);
+        var report = await runner.RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
 
         var lines = ReadUserLines();
         using (Assert.EnterMultipleScope())
@@ -91,7 +87,7 @@ public sealed class MigrationBuilderTests
             .UseImporter(importer)
             .Build();
 
-        var report = await runner.RunAsync(UsersPath);
+        var report = await runner.RunAsync(TestData.SampleUsers);
 
         using (Assert.EnterMultipleScope())
         {
@@ -118,7 +114,7 @@ public sealed class MigrationBuilderTests
             .UseImporter(importer)
             .Build();
 
-        var report = await runner.RunAsync(UsersPath);
+        var report = await runner.RunAsync(TestData.SampleUsers);
 
         using (Assert.EnterMultipleScope())
         {
@@ -144,7 +140,7 @@ public sealed class MigrationBuilderTests
             .UseImporter(importer)
             .Build();
 
-        await runner.RunAsync(UsersPath, PasswordsPath);
+        await runner.RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
 
         var ada = importer.Users.Single(u => u.Id == AdaId);
         using (Assert.EnterMultipleScope())

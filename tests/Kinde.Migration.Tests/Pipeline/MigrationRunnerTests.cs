@@ -104,7 +104,7 @@ public class MigrationRunnerTests
     [TestCase(MigrationMode.Passwordless)]
     public async Task ModesWithoutPasswords_WriteNoPassword(MigrationMode mode)
     {
-        var report = await Builder(o => o.Mode = mode).Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
+        var report = await Builder(o => o.Mode = mode).Build().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
         string content = await File.ReadAllTextAsync(_dir.File("out/users-0001.ndjson"));
         Assert.That(content, Does.Not.Contain("\"password\"").And.Not.Contain("$2"));
         Assert.That(report.ImporterCounters["passwords_set"], Is.Zero);
@@ -114,7 +114,7 @@ public class MigrationRunnerTests
     [Test]
     public async Task PasswordsOnly_WritesACleanedHashFileForAcceptedUsersOnly()
     {
-        var report = await Builder(o => o.Mode = MigrationMode.PasswordsOnly).Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
+        var report = await Builder(o => o.Mode = MigrationMode.PasswordsOnly).Build().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
         string path = _dir.File("out/passwords-0001.json");
         Assert.That(File.Exists(_dir.File("out/users-0001.ndjson")), Is.False);
         if (!OperatingSystem.IsWindows())
@@ -139,7 +139,7 @@ public class MigrationRunnerTests
             o.Mapping.OrganizationsPath = "app_metadata.external_org_ids";
             o.Mapping.RolesPath = "app_metadata.roles";
             o.Mapping.RolesOrganization = "org_7Hq2";
-        }).Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
+        }).Build().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
 
         Assert.That(report.UsersAccepted, Is.EqualTo(7));
         Assert.That(report.Files.Select(Path.GetFileName), Is.EquivalentTo(new[] { "users-0001.ndjson", "organizations.csv", "rejected.ndjson", "report.json" }));
@@ -163,7 +163,7 @@ public class MigrationRunnerTests
             context.RecordMetadataFate("app_metadata.custom", MetadataKeyFate.Mapped);
             context.RecordMetadataFate("app_metadata.custom", (MetadataKeyFate)9);
             context.AddWarning("custom_warning");
-        }).Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"));
+        }).Build().RunAsync(TestData.SampleUsers);
 
         long mapped = report.UsersRead - Rejected(report, "read") - Rejected(report, "map");
         using (Assert.EnterMultipleScope())
@@ -180,7 +180,7 @@ public class MigrationRunnerTests
     [Test]
     public async Task ReportJson_HasEveryDocumentedKeyAndAddsUp()
     {
-        await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
+        await Builder().Build().RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
         using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(_dir.File("out/report.json")));
         var root = doc.RootElement;
         foreach (string key in new[]
@@ -203,7 +203,7 @@ public class MigrationRunnerTests
     {
         var phases = new List<string>();
         var progress = new SynchronousProgress<MigrationProgress>(p => phases.Add(p.Phase));
-        await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"), progress);
+        await Builder().Build().RunAsync(TestData.SampleUsers, TestData.SamplePasswords, progress);
         Assert.That(phases, Does.Contain("indexing passwords"));
         Assert.That(phases[^1], Is.EqualTo("done"));
     }
@@ -217,7 +217,7 @@ public class MigrationRunnerTests
             await cts.CancelAsync();
             return await next();
         }).Build();
-        Assert.CatchAsync<OperationCanceledException>(() => runner.RunAsync(TestData.PathOf("sample/users.ndjson.gz"), null, null, cts.Token));
+        Assert.CatchAsync<OperationCanceledException>(() => runner.RunAsync(TestData.SampleUsers, null, null, cts.Token));
     }
 
     [Test]
@@ -232,7 +232,7 @@ public class MigrationRunnerTests
         // The hash index is built while the users are scanned: when the scan fails, the index must still be disposed.
         string spill = _dir.File("spill");
         Assert.ThrowsAsync<FileNotFoundException>(() => Builder(o => { o.HashIndexMemoryBytes = 0; o.TempDirectory = spill; })
-            .Build().RunAsync(_dir.File("nope.ndjson"), TestData.PathOf("sample/passwords.ndjson")));
+            .Build().RunAsync(_dir.File("nope.ndjson"), TestData.SamplePasswords));
         Assert.That(Directory.Exists(spill) ? Directory.GetFiles(spill) : [], Is.Empty);
     }
 
@@ -240,17 +240,17 @@ public class MigrationRunnerTests
     public void UnreadableHashes_FailTheRun_WhileTheUsersAreScanned()
     {
         string hashes = _dir.Write("hashes.csv", "_id,passwordHash\nabc,x\n");
-        Assert.ThrowsAsync<ExportFormatException>(() => Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"), hashes));
+        Assert.ThrowsAsync<ExportFormatException>(() => Builder().Build().RunAsync(TestData.SampleUsers, hashes));
         Assert.That(File.Exists(_dir.File("out/report.json")), Is.False);
     }
 
     [Test]
     public async Task EarlierOutput_IsNeverMixedWithANewRun()
     {
-        await Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz"));
+        await Builder().Build().RunAsync(TestData.SampleUsers);
         string rejected = await File.ReadAllTextAsync(_dir.File("out/rejected.ndjson"));
         Assert.That(rejected, Is.Not.Empty);
-        Assert.ThrowsAsync<IOException>(() => Builder().Build().RunAsync(TestData.PathOf("sample/users.ndjson.gz")));
+        Assert.ThrowsAsync<IOException>(() => Builder().Build().RunAsync(TestData.SampleUsers));
 
         // Regression: the refused second run used to truncate the first run's rejected.ndjson before failing.
         Assert.That(await File.ReadAllTextAsync(_dir.File("out/rejected.ndjson")), Is.EqualTo(rejected));
@@ -260,7 +260,7 @@ public class MigrationRunnerTests
     public async Task CsvFormat_WritesCustomCsv()
     {
         await Builder().UseImporter(new KindeImportFilesImporter(KindeImportFileFormat.Csv)).Build()
-            .RunAsync(TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"));
+            .RunAsync(TestData.SampleUsers, TestData.SamplePasswords);
         string[] lines = await File.ReadAllLinesAsync(_dir.File("out/users-0001.csv"));
         Assert.That(lines[0], Is.EqualTo("id,email,email_verified,phone,phone_verified,username,first_name,last_name,hashed_password,hashing_method,salt,salt_position,salt_format,external_organization_id,roles,permissions"));
         Assert.That(lines, Has.Length.EqualTo(8));

@@ -34,7 +34,7 @@ public class ReadmeSampleTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["KindeMigration:OutputDirectory"] = output.Path })
             .Build();
 
-        var report = await HostMigration.RunAsync(configuration, TestData.PathOf("sample/users.ndjson.gz"), TestData.PathOf("sample/passwords.ndjson"), CancellationToken.None);
+        var report = await HostMigration.RunAsync(configuration, TestData.SampleUsers, TestData.SamplePasswords, CancellationToken.None);
 
         Assert.That(report.UsersRead, Is.EqualTo(8));
         Assert.That(report.UsersRejected, Is.EqualTo(2), "the SAML user without email, and the retired plan");
