@@ -124,6 +124,44 @@ public class NdJsonUserEncoderTests
     }
 
     [Test]
+    public void DeepProfiles_MatchUtf8JsonWriter_ToItsDepthLimit([Range(994, 1001)] int levels)
+    {
+        // The writer allowed 1000 levels in all, and the profile sits three deep in the line.
+        var profile = new JsonObject();
+        JsonObject innermost = profile;
+        for (int i = 1; i < levels; i++)
+        {
+            var next = new JsonObject();
+            innermost["k"] = next;
+            innermost = next;
+        }
+
+        var user = new KindeUser { Id = "u1" };
+        user.Identities.Add(new KindeIdentity("oauth2:github", "1") { Profile = profile });
+        string expected = Outcome(() => Reference(user));
+        string actual = Outcome(() =>
+        {
+            using var encoder = new NdJsonUserEncoder();
+            var buffer = new ArrayBufferWriter<byte>();
+            encoder.Encode(user, buffer, new WarningSet());
+            return buffer.WrittenSpan.ToArray();
+        });
+        Assert.That(actual, Is.EqualTo(expected));
+    }
+
+    private static string Outcome(Func<byte[]> encode)
+    {
+        try
+        {
+            return Convert.ToHexString(encode());
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.GetType().Name;
+        }
+    }
+
+    [Test]
     public void ConsecutiveUsers_EachGetTheirOwnLine()
     {
         using var encoder = new NdJsonUserEncoder();
