@@ -68,6 +68,7 @@ public class JoinKeyScannerDifferentialTests
             var expected = Scan(json, (p, j, log) => p.ScanKeysWithReader(j, log), new UserRecordParser(new KeyResolver(KeyMap)));
             var actual = Scan(json, (p, j, log) => p.ScanKeys(j, log), parser);
             Assert.That(actual, Is.EqualTo(expected), () => Encoding.UTF8.GetString(json));
+            Assert.That(expected, Does.Not.StartWith("threw"), () => Encoding.UTF8.GetString(json));
         }
     }
 
