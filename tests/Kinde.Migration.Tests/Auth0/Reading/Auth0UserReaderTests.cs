@@ -324,6 +324,28 @@ public class Auth0UserReaderTests
         Assert.That(error.RawRecord, Is.EqualTo(line));
     }
 
+    // JavaScript's JSON.stringify writes a lone surrogate as an escape; Utf8JsonReader cannot decode it to a string.
+    [TestCase("{\"user_id\":\"auth0|1\",\"email\":\"\\ud800\"}")]
+    [TestCase("{\"user_id\":\"auth0|\\udc00\"}")]
+    [TestCase("{\"user_id\":\"auth0|1\",\"name\":\"x\\ud83d\"}")]
+    [TestCase("{\"user_id\":\"auth0|1\",\"\\ud800\":1}")]
+    [TestCase("{\"user_id\":\"auth0|1\",\"identities\":[{\"provider\":\"auth0\",\"user_id\":\"\\ud800\"}]}")]
+    public async Task LoneSurrogateEscapes_RejectTheRecord_NotTheRead(string line)
+    {
+        var records = await TestData.ReadUsersFromTextAsync(line + "\n{\"user_id\":\"auth0|2\"}\n");
+        Assert.That(records, Has.Count.EqualTo(2));
+        Assert.That(records[0].Error, Is.Not.Null);
+        Assert.That(records[0].Error!.Reason, Does.Contain("lone surrogate"));
+        Assert.That(records[0].Error!.RawRecord, Is.EqualTo(line));
+        Assert.That(records[1].Value!.UserId, Is.EqualTo("auth0|2"));
+
+        // The join's first pass leaves the record without keys when it must decode the text (else it never reads it).
+        var parser = new Kinde.Migration.Auth0.Reading.Internal.UserRecordParser(new Kinde.Migration.Auth0.Reading.Internal.KeyResolver(new Dictionary<string, string>()));
+        bool scanned = true;
+        Assert.That(() => scanned = parser.ScanKeys(Encoding.UTF8.GetBytes(line), new Kinde.Migration.Joining.UserKeyLog()), Throws.Nothing);
+        Assert.That(scanned, Is.EqualTo(line.Contains("\"name\"", StringComparison.Ordinal)));
+    }
+
     [TestCase("{\"user_id\":\"auth0|1\",\"email\":\"a@exa", "truncated JSON")]
     [TestCase("{\"user_id\":\"auth0|1\",}", "invalid JSON at column")]
     [TestCase("{\"user_id\":\"auth0|1\"} trailing", "invalid JSON at column")]

@@ -57,6 +57,16 @@ public class PasswordHashReaderTests
         Assert.That(partner.Auth0UserId, Is.EqualTo("auth0|649f0b450a1b2c3d4e5f6071"));
     }
 
+    [TestCase("{\"_id\":\"a\\ud800\",\"passwordHash\":\"x\"}")]
+    [TestCase("{\"_id\":\"a1\",\"passwordHash\":\"x\",\"identifiers\":[{\"type\":\"email\",\"value\":\"\\udc00\"}]}")]
+    public async Task LoneSurrogateEscapes_RejectTheRecord_NotTheRead(string line)
+    {
+        var records = await TestData.ReadHashesFromTextAsync(line + "\n{\"_id\":\"a2\",\"passwordHash\":\"x\"}\n");
+        Assert.That(records, Has.Count.EqualTo(2));
+        Assert.That(records[0].Error!.Reason, Does.Contain("lone surrogate"));
+        Assert.That(records[1].Value!.Id, Is.EqualTo("a2"));
+    }
+
     [Test]
     public async Task PlainStringIdAndUpperCaseKey_AreAccepted()
     {

@@ -124,6 +124,107 @@ public class NdJsonUserEncoderTests
     }
 
     [Test]
+    public void RandomLongStringsAndProfiles_ThroughOneEncoder_MatchUtf8JsonWriter()
+    {
+        // One encoder for every user, as the writer uses it (its line, property array and profile writer are reused),
+        // and strings whose first character to escape falls either side of the stack thresholds (128 chars, 128 / 6).
+        var random = new Random(4321);
+        using var encoder = new NdJsonUserEncoder();
+        for (int i = 0; i < 1500; i++)
+        {
+            var user = new KindeUser { Id = LongText(random), FirstName = random.Next(3) == 0 ? null : LongText(random), LastName = LongText(random) };
+            user.Password = random.Next(2) == 0 ? null : new KindePassword { HashedPassword = LongText(random), HashingMethod = LongText(random), Salt = LongText(random) };
+            for (int j = random.Next(3); j > 0; j--)
+            {
+                user.Identities.Add(new KindeIdentity(LongText(random), LongText(random), random.Next(2) == 0) { Profile = random.Next(2) == 0 ? null : RandomProfile(random, 0) });
+            }
+
+            for (int j = random.Next(40); j > 0; j--)
+            {
+                user.Properties[LongText(random) + j] = LongText(random);
+            }
+
+            if (random.Next(3) == 0)
+            {
+                user.Organizations.Add(new KindeOrganizationMembership(random.Next(4) == 0 ? null! : LongText(random)) { Roles = [LongText(random)] });
+            }
+
+            var buffer = new ArrayBufferWriter<byte>();
+            encoder.Encode(user, buffer, new WarningSet());
+            byte[] expected = Reference(user);
+            Assert.That(buffer.WrittenSpan.ToArray(), Is.EqualTo(expected), () => Encoding.UTF8.GetString(expected));
+        }
+    }
+
+    private static string LongText(Random random)
+    {
+        var builder = new StringBuilder();
+        builder.Append('a', random.Next(4) switch { 0 => 0, 1 => random.Next(15, 30), 2 => random.Next(120, 140), _ => random.Next(300) });
+        for (int k = random.Next(4); k > 0; k--)
+        {
+            builder.Append(RandomText(random));
+            builder.Append('b', random.Next(150));
+        }
+
+        return builder.ToString();
+    }
+
+    private static JsonObject RandomProfile(Random random, int depth)
+    {
+        var profile = new JsonObject();
+        for (int k = random.Next(4); k > 0; k--)
+        {
+            profile[LongText(random) + k] = random.Next(4) switch
+            {
+                0 when depth < 4 => RandomProfile(random, depth + 1),
+                1 => new JsonArray(LongText(random), random.Next(), null, true),
+                2 => null,
+                _ => LongText(random),
+            };
+        }
+
+        return profile;
+    }
+
+    [Test]
+    public void DeepProfiles_MatchUtf8JsonWriter_ToItsDepthLimit([Range(994, 1001)] int levels)
+    {
+        // The writer allowed 1000 levels in all, and the profile sits three deep in the line.
+        var profile = new JsonObject();
+        JsonObject innermost = profile;
+        for (int i = 1; i < levels; i++)
+        {
+            var next = new JsonObject();
+            innermost["k"] = next;
+            innermost = next;
+        }
+
+        var user = new KindeUser { Id = "u1" };
+        user.Identities.Add(new KindeIdentity("oauth2:github", "1") { Profile = profile });
+        string expected = Outcome(() => Reference(user));
+        string actual = Outcome(() =>
+        {
+            using var encoder = new NdJsonUserEncoder();
+            var buffer = new ArrayBufferWriter<byte>();
+            encoder.Encode(user, buffer, new WarningSet());
+            return buffer.WrittenSpan.ToArray();
+        });
+        Assert.That(actual, Is.EqualTo(expected));
+    }
+
+    private static string Outcome(Func<byte[]> encode)
+    {
+        try
+        {
+            return Convert.ToHexString(encode());
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.GetType().Name;
+        }
+    }
+
+    [Test]
     public void ConsecutiveUsers_EachGetTheirOwnLine()
     {
         using var encoder = new NdJsonUserEncoder();

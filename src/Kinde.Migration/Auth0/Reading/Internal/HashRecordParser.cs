@@ -66,6 +66,10 @@ internal static class HashRecordParser
         {
             throw new RecordException(null, JsonValues.DescribeSyntaxError(ex, json.Length));
         }
+        catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
+        {
+            throw new RecordException(null, JsonValues.UndecodableText);
+        }
     }
 
     /// <summary>The normalized name of a key spelled exactly as Auth0 exports it, else <see langword="null"/>.</summary>

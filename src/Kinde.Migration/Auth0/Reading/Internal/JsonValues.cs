@@ -166,6 +166,16 @@ internal static class JsonValues
                 : string.Create(CultureInfo.InvariantCulture, $"invalid JSON at column {column}");
     }
 
+    /// <summary>Why a record whose text cannot be decoded is rejected.</summary>
+    public const string UndecodableText = "a string holds a \\u escape that is not valid UTF-16 (a lone surrogate)";
+
+    /// <summary>Whether <see cref="Utf8JsonReader"/> failed to decode a string or key to text: a <c>\u</c> escape of a
+    /// lone surrogate (<c>"\ud800"</c>, as JavaScript's <c>JSON.stringify</c> writes one) is valid JSON, but not
+    /// valid UTF-16, and the reader throws when it is read as a string. That is the record's fault, not the read's.</summary>
+    /// <remarks>Told by its source: System.Text.Json marks the exceptions its reader throws (as
+    /// <c>System.Text.Json.Rethrowable</c>); the parsers check token types before they read, so no other comes from it.</remarks>
+    public static bool IsUndecodableText(InvalidOperationException ex) => ex.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true;
+
     private static DateTimeOffset FromMilliseconds(long ms, string field)
     {
         try

@@ -75,6 +75,10 @@ internal sealed class UserRecordParser(KeyResolver keys)
         {
             return false;
         }
+        catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
+        {
+            return false;
+        }
     }
 
     private static void ScanIdentities(ref Utf8JsonReader reader, List<Joining.HashedKey> linked)
@@ -158,6 +162,10 @@ internal sealed class UserRecordParser(KeyResolver keys)
         catch (JsonException ex)
         {
             throw new RecordException(null, JsonValues.DescribeSyntaxError(ex, json.Length));
+        }
+        catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
+        {
+            throw new RecordException(null, JsonValues.UndecodableText);
         }
     }
 

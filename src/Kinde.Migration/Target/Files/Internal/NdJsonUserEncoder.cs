@@ -29,7 +29,9 @@ internal sealed class NdJsonUserEncoder : IUserEncoder
     private static readonly SearchValues<char> PlainAscii = SearchValues.Create(
         Enumerable.Range(0, 128).Select(c => (char)c).Where(c => FirstToEscape(c.ToString()) < 0).ToArray());
 
-    private static readonly JsonWriterOptions ProfileOptions = new() { Encoder = Escaper, Indented = false };
+    // The line's writer allowed 1000 levels (its default) and a profile starts three deep in the line (the user, the
+    // identities, the identity): a profile too deep for that fails as it did, rather than being written.
+    private static readonly JsonWriterOptions ProfileOptions = new() { Encoder = Escaper, Indented = false, MaxDepth = 1000 - 3 };
 
     // A Comparison, not a Comparer: sorting with a Comparer makes a delegate of it on every call.
     private static readonly Comparison<KeyValuePair<string, string>> PropertyOrder = (a, b) => string.CompareOrdinal(a.Key, b.Key);
