@@ -58,6 +58,14 @@ internal sealed class RejectedRecordsWriter : IDisposable
             {
                 // Not JSON (a CSV row, a broken line): kept as text below.
             }
+            catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
+            {
+                // JSON with a lone surrogate escape, which cannot be turned into text: kept as text below, in place of
+                // whatever was copied before it.
+                _writer.Reset();
+                _writer.WriteStartObject();
+                embedded = false;
+            }
 
             if (!embedded)
             {

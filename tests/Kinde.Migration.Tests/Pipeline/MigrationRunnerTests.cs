@@ -49,6 +49,27 @@ public class MigrationRunnerTests
         Assert.That(importer.Users.Select(u => u.Id), Is.EqualTo(new[] { "google-oauth2|g1", "auth0|solo" }).Or.EqualTo(new[] { "auth0|solo", "google-oauth2|g1" }));
     }
 
+    [TestCase("\"app_metadata\":{\"plan\":\"\\ud800\"}")]
+    [TestCase("\"user_metadata\":{\"nested\":{\"x\":[\"\\udc00\"]}}")]
+    [TestCase("\"user_metadata\":{\"\\ud83d\":1}")]
+    [TestCase("\"user_metadata.theme\":\"\\ud800\"")]
+    [TestCase("\"custom_field\":\"\\ud800\"")]
+    public async Task LoneSurrogateEscape_AnywhereInARecord_RejectsThatRecordAndTheRunGoesOn(string member)
+    {
+        string users = _dir.Write("users.ndjson",
+            "{\"user_id\":\"auth0|bad\",\"email\":\"bad@example.com\"," + member + "}\n" +
+            "{\"user_id\":\"auth0|pair\",\"email\":\"pair@example.com\",\"user_metadata\":{\"emoji\":\"\\ud83d\\ude00\",\"text\":\"a\\\\ud800\"}}\n" +
+            "{\"user_id\":\"auth0|ok\",\"email\":\"ok@example.com\"}\n");
+        var importer = new CapturingImporter();
+
+        var report = await Builder().UseImporter(importer).Build().RunAsync(users);
+
+        Assert.That(importer.Users.Select(u => u.Id), Is.EqualTo(new[] { "auth0|pair", "auth0|ok" }), "a surrogate pair and an escaped backslash are fine");
+        Assert.That((report.UsersRead, report.UsersRejected), Is.EqualTo((3, 1)));
+        string rejected = await File.ReadAllTextAsync(Path.Combine(_dir.File("out"), "rejected.ndjson"));
+        Assert.That(rejected, Does.Contain("lone surrogate").And.Contain("\"position\":1,\"stage\":\"read\""), "rejected at read, with its line");
+    }
+
     [Test]
     public async Task RejectPolicy_KeepsTheFirstAndRejectsTheOthers()
     {

@@ -176,6 +176,52 @@ internal static class JsonValues
     /// <c>System.Text.Json.Rethrowable</c>); the parsers check token types before they read, so no other comes from it.</remarks>
     public static bool IsUndecodableText(InvalidOperationException ex) => ex.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true;
 
+    /// <summary>Whether the record's text holds a <c>\u</c> escape of a lone surrogate anywhere: checked before a user
+    /// record is read, because metadata and unknown keys are kept as JSON and would fail only later, when a mapper or
+    /// the rejected-records file turns them into text. A record with no backslash costs one vectorized search.</summary>
+    public static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        int at = json.IndexOf((byte)'\\');
+        while (at >= 0 && at + 1 < json.Length)
+        {
+            if (json[at + 1] != 'u')
+            {
+                at += 2;
+            }
+            else
+            {
+                int unit = EscapedUnit(json, at);
+                at += 6;
+                if (unit is >= 0xD800 and <= 0xDBFF)
+                {
+                    if (EscapedUnit(json, at) is not (>= 0xDC00 and <= 0xDFFF))
+                    {
+                        return true;
+                    }
+
+                    at += 6;
+                }
+                else if (unit is >= 0xDC00 and <= 0xDFFF)
+                {
+                    return true;
+                }
+            }
+
+            int next = at < json.Length ? json[at..].IndexOf((byte)'\\') : -1;
+            at = next < 0 ? -1 : at + next;
+        }
+
+        return false;
+    }
+
+    /// <summary>The UTF-16 unit of the <c>\uXXXX</c> escape at <paramref name="at"/>; -1 when there is none (malformed
+    /// text is the reader's to report).</summary>
+    private static int EscapedUnit(ReadOnlySpan<byte> json, int at) =>
+        at + 6 <= json.Length && json[at] == '\\' && json[at + 1] == 'u'
+            && int.TryParse(json.Slice(at + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int unit)
+            ? unit
+            : -1;
+
     private static DateTimeOffset FromMilliseconds(long ms, string field)
     {
         try

@@ -132,6 +132,11 @@ internal sealed class UserRecordParser(KeyResolver keys)
 
     public Auth0User Parse(ReadOnlySpan<byte> json)
     {
+        if (JsonValues.HasLoneSurrogateEscape(json))
+        {
+            throw new RecordException(null, JsonValues.UndecodableText);
+        }
+
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
         {
@@ -162,10 +167,6 @@ internal sealed class UserRecordParser(KeyResolver keys)
         catch (JsonException ex)
         {
             throw new RecordException(null, JsonValues.DescribeSyntaxError(ex, json.Length));
-        }
-        catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
-        {
-            throw new RecordException(null, JsonValues.UndecodableText);
         }
     }
 
