@@ -499,7 +499,6 @@ public static partial class PasswordHashConverter
         return name.Length > MaxNameInReason ? string.Concat(chars, "…") : new string(chars);
     }
 
-
     [GeneratedRegex(@"^\$2([a-z]?)\$", RegexOptions.CultureInvariant)]
     private static partial Regex BcryptPrefixRegex();
 
