@@ -39,7 +39,9 @@ internal sealed class RejectedRecordsWriter : IDisposable
         _writer.Reset();
         _writer.WriteStartObject();
         bool embedded = false;
-        if (error.RawRecord is { } raw)
+
+        // JSON with a lone surrogate escape cannot be turned into text by System.Text.Json: it is kept as text too.
+        if (error.RawRecord is { } raw && !JsonValues.HasLoneSurrogateEscape(System.Text.Encoding.UTF8.GetBytes(raw)))
         {
             try
             {
@@ -58,19 +60,11 @@ internal sealed class RejectedRecordsWriter : IDisposable
             {
                 // Not JSON (a CSV row, a broken line): kept as text below.
             }
-            catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
-            {
-                // JSON with a lone surrogate escape, which cannot be turned into text: kept as text below, in place of
-                // whatever was copied before it.
-                _writer.Reset();
-                _writer.WriteStartObject();
-                embedded = false;
-            }
+        }
 
-            if (!embedded)
-            {
-                _writer.WriteString("_raw", raw);
-            }
+        if (!embedded && error.RawRecord is { } text)
+        {
+            _writer.WriteString("_raw", text);
         }
 
         WriteAnnotation(error.Source, error.Position, "read", [error.Field is null ? error.Reason : $"field '{error.Field}': {error.Reason}"]);

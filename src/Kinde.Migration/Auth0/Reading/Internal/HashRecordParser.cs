@@ -9,6 +9,11 @@ internal static class HashRecordParser
 
     public static Auth0PasswordHash Parse(ReadOnlySpan<byte> json, LowCardinalityStrings? strings = null)
     {
+        if (JsonValues.HasLoneSurrogateEscape(json))
+        {
+            throw new RecordException(null, JsonValues.UndecodableText);
+        }
+
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
         {
@@ -65,10 +70,6 @@ internal static class HashRecordParser
         catch (JsonException ex)
         {
             throw new RecordException(null, JsonValues.DescribeSyntaxError(ex, json.Length));
-        }
-        catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
-        {
-            throw new RecordException(null, JsonValues.UndecodableText);
         }
     }
 

@@ -32,6 +32,11 @@ internal static class JoinKeyScanner
         id = default;
         email = default;
         linked.Clear();
+        if (JsonValues.HasLoneSurrogateEscape(json))
+        {
+            return false;
+        }
+
         int i = SkipWhitespace(json, 0);
         if (!At(json, i, (byte)'{'))
         {

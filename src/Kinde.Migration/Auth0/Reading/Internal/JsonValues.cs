@@ -169,16 +169,11 @@ internal static class JsonValues
     /// <summary>Why a record whose text cannot be decoded is rejected.</summary>
     public const string UndecodableText = "a string holds a \\u escape that is not valid UTF-16 (a lone surrogate)";
 
-    /// <summary>Whether <see cref="Utf8JsonReader"/> failed to decode a string or key to text: a <c>\u</c> escape of a
-    /// lone surrogate (<c>"\ud800"</c>, as JavaScript's <c>JSON.stringify</c> writes one) is valid JSON, but not
-    /// valid UTF-16, and the reader throws when it is read as a string. That is the record's fault, not the read's.</summary>
-    /// <remarks>Told by its source: System.Text.Json marks the exceptions its reader throws (as
-    /// <c>System.Text.Json.Rethrowable</c>); the parsers check token types before they read, so no other comes from it.</remarks>
-    public static bool IsUndecodableText(InvalidOperationException ex) => ex.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true;
-
-    /// <summary>Whether the record's text holds a <c>\u</c> escape of a lone surrogate anywhere: checked before a user
-    /// record is read, because metadata and unknown keys are kept as JSON and would fail only later, when a mapper or
-    /// the rejected-records file turns them into text. A record with no backslash costs one vectorized search.</summary>
+    /// <summary>Whether the record's text holds a <c>\u</c> escape of a lone surrogate anywhere (<c>"\ud800"</c>, as
+    /// JavaScript's <c>JSON.stringify</c> writes one): valid JSON, but not valid UTF-16, so <see cref="Utf8JsonReader"/>
+    /// throws when it turns it into text — at once for a key or value the parser reads, only later (in a mapper, or the
+    /// rejected-records file) for metadata and unknown keys kept as JSON. Records are therefore checked before they are
+    /// read; one with no backslash costs one vectorized search.</summary>
     public static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
     {
         int at = json.IndexOf((byte)'\\');

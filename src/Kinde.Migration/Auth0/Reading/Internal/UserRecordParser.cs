@@ -44,6 +44,12 @@ internal sealed class UserRecordParser(KeyResolver keys)
     /// <summary><see cref="ScanKeys"/> without the fast path.</summary>
     internal bool ScanKeysWithReader(ReadOnlySpan<byte> json, Joining.UserKeyLog log)
     {
+        if (JsonValues.HasLoneSurrogateEscape(json))
+        {
+            // Pass 2 rejects the record: it claims no hash.
+            return false;
+        }
+
         var reader = new Utf8JsonReader(json, ReaderOptions);
         try
         {
@@ -72,10 +78,6 @@ internal sealed class UserRecordParser(KeyResolver keys)
             return true;
         }
         catch (JsonException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException ex) when (JsonValues.IsUndecodableText(ex))
         {
             return false;
         }
