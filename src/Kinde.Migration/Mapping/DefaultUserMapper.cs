@@ -204,13 +204,13 @@ public sealed class DefaultUserMapper : IUserMapper
 
         if (_options.EnterpriseStrategies.Contains(provider))
         {
-            context.AddWarning(Cached(_enterpriseWarnings, "enterprise_connection:", connection));
+            context.AddWarning(Cached(_enterpriseWarnings, connection, static c => "enterprise_connection:" + c));
             return email is null
                 ? $"enterprise user ({provider} connection '{connection}') has no email: Kinde needs one to link the user to an enterprise connection"
                 : null;
         }
 
-        context.AddWarning(Cached(_unsupportedWarnings, "unsupported_connection:", connection));
+        context.AddWarning(Cached(_unsupportedWarnings, connection, static c => "unsupported_connection:" + c));
         return null;
     }
 
@@ -230,37 +230,21 @@ public sealed class DefaultUserMapper : IUserMapper
         return provider;
     }
 
-    /// <summary>The provider of a social type (<c>google</c> for <c>oauth2:google</c>).</summary>
-    private string SocialProvider(string socialType)
+    /// <summary>The cached value of <paramref name="key"/>, made by <paramref name="make"/> the first time.</summary>
+    private static string Cached(ConcurrentDictionary<string, string> cache, string key, Func<string, string> make)
     {
-        if (_socialProviders.TryGetValue(socialType, out string? cached))
+        if (cache.TryGetValue(key, out string? cached))
         {
             return cached;
         }
 
-        string provider = socialType["oauth2:".Length..];
-        if (_socialProviders.Count < MaxCachedNames)
-        {
-            _socialProviders.TryAdd(socialType, provider);
-        }
-
-        return provider;
-    }
-
-    private static string Cached(ConcurrentDictionary<string, string> cache, string prefix, string name)
-    {
-        if (cache.TryGetValue(name, out string? cached))
-        {
-            return cached;
-        }
-
-        string text = prefix + name;
+        string value = make(key);
         if (cache.Count < MaxCachedNames)
         {
-            cache.TryAdd(name, text);
+            cache.TryAdd(key, value);
         }
 
-        return text;
+        return value;
     }
 
     private void AddSocialIdentity(KindeUser user, string provider, string? connection, string? id, JsonObject? profile)
@@ -285,7 +269,7 @@ public sealed class DefaultUserMapper : IUserMapper
             }
         }
 
-        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = SocialProvider(socialType), Profile = profile?.DeepClone().AsObject() });
+        user.Identities.Add(new KindeIdentity(socialType, id, true) { Provider = Cached(_socialProviders, socialType, static t => t["oauth2:".Length..]), Profile = profile?.DeepClone().AsObject() });
     }
 
     private string? SocialType(string provider, string? connection) =>
