@@ -43,6 +43,15 @@ internal sealed class PasswordHashIndex : IDisposable
     private int[] _found = [];
     private ulong[] _fingerprints = [];
 
+    // Single pass (ClaimAndResolve), per user by place: the slot matched (or a negative constant), and a byte holding
+    // how it was matched (a Match… constant, low two bits) and the outcome given then (the bits above): 5 bytes a user.
+    private readonly List<int> _matchSlot = [];
+    private readonly List<byte> _match = [];
+    private const byte MatchNone = 0;
+    private const byte MatchId = 1;
+    private const byte MatchLinked = 2;
+    private const byte MatchEmail = 3;
+
     public PasswordHashIndex(long inMemoryBytes, string tempDirectory)
     {
         _store = new HashRecordStore(inMemoryBytes, tempDirectory);
@@ -187,6 +196,59 @@ internal sealed class PasswordHashIndex : IDisposable
         return ResolveByEmail(FindByEmail(email));
     }
 
+    /// <summary>Single pass: claims the user's hash (by id, a linked identity, or failing both, email) and resolves it
+    /// with the claims of the users read so far. A later user's claim can change the answer: <see cref="OutcomeChanged"/>
+    /// tells, once every user has claimed, and <see cref="ResolveFinal"/> gives the answer the two-pass join would have
+    /// given (<see cref="ClaimAll"/>, then <see cref="Resolve"/>).</summary>
+    /// <param name="user">The next user of the export; <see langword="null"/> for a record that could not be read.</param>
+    public PasswordJoinResult ClaimAndResolve(Auth0User? user)
+    {
+        byte match = MatchNone;
+        int slot = NotFound;
+        if (user is not null)
+        {
+            slot = FindById(user, HashedKey.OfAuth0Id(user.UserId), out bool linked);
+            if (slot >= 0)
+            {
+                match = linked ? MatchLinked : MatchId;
+                _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
+            }
+            else
+            {
+                slot = FindByEmail(HashedKey.OfEmail(user.Email));
+                match = slot == NotFound ? MatchNone : MatchEmail;
+                if (slot >= 0)
+                {
+                    _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+                }
+            }
+        }
+
+        PasswordJoinOutcome outcome = OutcomeOf(match, slot);
+        _matchSlot.Add(slot);
+        _match.Add((byte)(match | ((int)outcome << 2)));
+        return ResultOf(outcome, slot);
+    }
+
+    /// <summary>Single pass, after every user has claimed: whether the user at <paramref name="position"/> would now
+    /// get another answer than <see cref="ClaimAndResolve"/> gave it.</summary>
+    public bool OutcomeChanged(int position) => FinalOutcome(position) != (PasswordJoinOutcome)(_match[position] >> 2);
+
+    /// <summary>Single pass, after every user has claimed: the user's answer with every claim known.</summary>
+    public PasswordJoinResult ResolveFinal(int position) => ResultOf(FinalOutcome(position), _matchSlot[position]);
+
+    /// <summary>Single pass, at the end: marks the hashes the users took, for <see cref="CountUnused"/>.</summary>
+    public void MarkTakenByFinalOutcomes()
+    {
+        for (int position = 0; position < _match.Count; position++)
+        {
+            if (FinalOutcome(position) is PasswordJoinOutcome.ById or PasswordJoinOutcome.ByLinkedIdentity or PasswordJoinOutcome.ByEmail)
+            {
+                _used[_matchSlot[position]] = true;
+            }
+        }
+    }
+
     /// <summary>Hashes that no user took (after the second pass).</summary>
     public long CountUnused()
     {
@@ -200,6 +262,24 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     public void Dispose() => _store.Dispose();
+
+    private PasswordJoinOutcome FinalOutcome(int position) => OutcomeOf((byte)(_match[position] & 3), _matchSlot[position]);
+
+    /// <summary>The answer for a match, with the claims made so far: the same rules as <see cref="Resolve"/>.</summary>
+    private PasswordJoinOutcome OutcomeOf(byte match, int slot) => match switch
+    {
+        MatchId => _idClaims[slot] > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ById,
+        MatchLinked => _idClaims[slot] > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ByLinkedIdentity,
+        MatchEmail when slot == SeveralHashesShareEmail => PasswordJoinOutcome.Ambiguous,
+        MatchEmail when _idClaims[slot] > 0 => PasswordJoinOutcome.NotFound,
+        MatchEmail => _emailClaims[slot] > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ByEmail,
+        _ => PasswordJoinOutcome.NotFound,
+    };
+
+    private PasswordJoinResult ResultOf(PasswordJoinOutcome outcome, int slot) =>
+        outcome is PasswordJoinOutcome.ById or PasswordJoinOutcome.ByLinkedIdentity or PasswordJoinOutcome.ByEmail
+            ? new(outcome, Load(slot))
+            : new(outcome, null);
 
     private PasswordJoinResult Take(int slot, PasswordJoinOutcome outcome)
     {

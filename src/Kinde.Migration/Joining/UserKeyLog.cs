@@ -123,40 +123,97 @@ internal sealed class UserKeyLog
     /// <summary>The emails (by <see cref="KeyHash.OfEmail"/>) that several users share, with how many share each.</summary>
     public Dictionary<ulong, int> SharedEmails()
     {
-        // Sorted to find the shared ones: 8 bytes a user, where a counting dictionary took 28 and doubled while growing.
         int withEmail = 0;
         for (int user = 0; user < Count; user++)
         {
             withEmail += this[user].Email.IsNone ? 0 : 1;
         }
 
-        var sorted = new ulong[withEmail];
+        var keys = new ulong[withEmail];
         for (int user = 0, next = 0; user < Count; user++)
         {
             if (!this[user].Email.IsNone)
             {
-                sorted[next++] = this[user].Email.Key;
+                keys[next++] = this[user].Email.Key;
             }
         }
 
-        Array.Sort(sorted);
+        return SharedKeys(keys);
+    }
+
+    /// <summary>The keys that occur more than once, with how many times each; sorts <paramref name="keys"/>.</summary>
+    internal static Dictionary<ulong, int> SharedKeys(ulong[] keys)
+    {
+        // Sorted to find the shared ones: 8 bytes a user, where a counting dictionary took 28 and doubled while growing.
+        Array.Sort(keys);
         var shared = new Dictionary<ulong, int>();
-        for (int i = 0; i < sorted.Length;)
+        for (int i = 0; i < keys.Length;)
         {
             int end = i + 1;
-            while (end < sorted.Length && sorted[end] == sorted[i])
+            while (end < keys.Length && keys[end] == keys[i])
             {
                 end++;
             }
 
             if (end - i > 1)
             {
-                shared[sorted[i]] = end - i;
+                shared[keys[i]] = end - i;
             }
 
             i = end;
         }
 
         return shared;
+    }
+}
+
+/// <summary>
+/// The single pass's record of every user's email key (<see cref="HashedKey.OfEmail(string?)"/>'s
+/// <see cref="HashedKey.Key"/>, 0 for none): 8 bytes a user, to find the emails several users share once all are read.
+/// </summary>
+internal sealed class EmailKeyLog
+{
+    private const int ChunkBits = 16;
+    private const int ChunkSize = 1 << ChunkBits;
+
+    private readonly List<ulong[]> _chunks = [];
+
+    public int Count { get; private set; }
+
+    public ulong this[int user] => _chunks[user >> ChunkBits][user & (ChunkSize - 1)];
+
+    /// <summary>Logs the next user's email (<see langword="null"/> for none, or an unreadable record).</summary>
+    public void Add(string? email)
+    {
+        if ((Count & (ChunkSize - 1)) == 0)
+        {
+            _chunks.Add(new ulong[ChunkSize]);
+        }
+
+        HashedKey key = HashedKey.OfEmail(email);
+        // A real key of 0 (one in 2^64) is moved to 1 rather than read as "no email".
+        _chunks[^1][Count & (ChunkSize - 1)] = key.IsNone ? 0 : Math.Max(key.Key, 1);
+        Count++;
+    }
+
+    /// <inheritdoc cref="UserKeyLog.SharedEmails"/>
+    public Dictionary<ulong, int> SharedEmails()
+    {
+        int withEmail = 0;
+        for (int user = 0; user < Count; user++)
+        {
+            withEmail += this[user] == 0 ? 0 : 1;
+        }
+
+        var keys = new ulong[withEmail];
+        for (int user = 0, next = 0; user < Count; user++)
+        {
+            if (this[user] != 0)
+            {
+                keys[next++] = this[user];
+            }
+        }
+
+        return UserKeyLog.SharedKeys(keys);
     }
 }

@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(3, LogLevel.Information, "Migration finished: {Read} read, {Accepted} accepted, {Rejected} rejected, {Merged} merged, {Joined} hashes joined")]
     public static partial void RunFinished(ILogger logger, long read, long accepted, long rejected, long merged, long joined);
+
+    [LoggerMessage(4, LogLevel.Information, "{Count} users are converted again: a later user shares their email or claims their password hash")]
+    public static partial void UsersRedone(ILogger logger, int count);
 }

@@ -164,8 +164,20 @@ public sealed class MigrationReport
         _ => mode.ToString(),
     };
 
-    internal static void Increment(IDictionary<string, long> counts, string key, long by = 1) =>
-        counts[key] = counts.TryGetValue(key, out long current) ? current + by : by;
+    /// <summary>Adds <paramref name="by"/> to a count; <paramref name="by"/> is negative when the runner withdraws a
+    /// user, and a count that this takes back to zero is removed, as if it had never been counted.</summary>
+    internal static void Increment(IDictionary<string, long> counts, string key, long by = 1)
+    {
+        long count = counts.TryGetValue(key, out long current) ? current + by : by;
+        if (count == 0 && by < 0)
+        {
+            counts.Remove(key);
+        }
+        else
+        {
+            counts[key] = count;
+        }
+    }
 
     private static void WriteCounts(Utf8JsonWriter writer, string name, IDictionary<string, long> counts)
     {

@@ -4,6 +4,7 @@ using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Joining;
 using Kinde.Migration.Mapping;
 using Kinde.Migration.Target;
+using Kinde.Migration.Target.Files;
 using Kinde.Migration.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -98,16 +99,33 @@ public class MigrationRunner
         activity?.SetTag("kinde_migration.mode", MigrationReport.ModeName(_options.Mode));
         Log.RunStarted(_logger, MigrationReport.ModeName(_options.Mode), output);
 
-        var firstPass = await FirstPassAsync(usersPath, passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
-        using PasswordHashIndex? index = firstPass.Index;
-
         string rejectedPath = Path.Combine(output, "rejected.ndjson");
         var failed = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        using (var rejected = new RejectedRecordsWriter(rejectedPath))
+        PasswordHashIndex? index = null;
+        try
         {
-            var run = new Run(this, report, index, firstPass.SharedEmails, rejected, progress);
-            await run.ConvertAsync(usersPath, output, failed, cancellationToken).ConfigureAwait(false);
+            if (_importer is KindeImportFilesImporter files && _options.Mode != MigrationMode.PasswordsOnly)
+            {
+                index = passwordsPath is null ? null : await BuildIndexAsync(passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
+                using var rejected = new RejectedRecordsWriter(rejectedPath);
+                await ConvertOnceAsync(usersPath, output, files, index, report, rejected, failed, progress, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var firstPass = await FirstPassAsync(usersPath, passwordsPath, report, progress, cancellationToken).ConfigureAwait(false);
+                index = firstPass.Index;
+                using var rejected = new RejectedRecordsWriter(rejectedPath);
+                var run = new Run(this, report, index, rejected, progress) { SharedEmails = firstPass.SharedEmails };
+                await run.ConvertAsync(usersPath, output, failed, cancellationToken).ConfigureAwait(false);
+            }
         }
+        catch
+        {
+            index?.Dispose();
+            throw;
+        }
+
+        using var disposeIndex = index;
 
         if (await FailedRecordsPass.WriteAsync(_userReader, usersPath, failed, output, cancellationToken).ConfigureAwait(false) is { } failedPath)
         {
@@ -143,7 +161,7 @@ public class MigrationRunner
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<PasswordHashIndex>? indexing = passwordsPath is null ? null : Task.Run(() => BuildIndexAsync(passwordsPath, report, cts.Token), cts.Token);
+        Task<PasswordHashIndex>? indexing = passwordsPath is null ? null : Task.Run(() => BuildIndexAsync(passwordsPath, report, null, cts.Token), cts.Token);
         Task<UserKeyLog> scanning = Task.Run(() => ScanUsersAsync(usersPath, progress, cts.Token), cts.Token);
         try
         {
@@ -171,8 +189,9 @@ public class MigrationRunner
         return (index, await sharedEmails.ConfigureAwait(false));
     }
 
-    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, CancellationToken cancellationToken)
+    private async Task<PasswordHashIndex> BuildIndexAsync(string passwordsPath, MigrationReport report, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
+        progress?.Report(new MigrationProgress("indexing passwords", 0, 0, 0));
         var index = new PasswordHashIndex(_options.HashIndexMemoryBytes, _options.TempDirectory ?? Path.GetFullPath(_options.OutputDirectory));
         try
         {
@@ -222,12 +241,84 @@ public class MigrationRunner
         return users;
     }
 
-    /// <summary>The second pass: one instance per run.</summary>
+    /// <summary>
+    /// The single pass, for the built-in import files: each user is joined with the claims of the users read before
+    /// it, and converted and written at once. When every user has been read, the users whose outcome a later user
+    /// changed (a hash another user also claims, or an email another user shares) are withdrawn from the files, the
+    /// report and <c>rejected.ndjson</c>, and converted again from a second read of only them, as the two-pass join
+    /// would have converted them; they end up at the end of the files.
+    /// </summary>
+    private async Task ConvertOnceAsync(string usersPath, string output, KindeImportFilesImporter importer, PasswordHashIndex? index, MigrationReport report, RejectedRecordsWriter rejected, IDictionary<string, string> failed, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using var files = await importer.OpenUserFilesAsync(output, withdrawable: true, cancellationToken).ConfigureAwait(false);
+        var effects = new UserEffectsLog();
+        var emails = new EmailKeyLog();
+        var run = new Run(this, report, index, rejected, progress) { Effects = effects };
+        rejected.TrackUsers();
+        await run.PumpAsync(
+            usersPath,
+            (user, _) =>
+            {
+                emails.Add(user?.Email);
+                return index is null ? default : index.ClaimAndResolve(user);
+            },
+            users => WriteAllAsync(users, files, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+        Dictionary<ulong, int> shared = emails.SharedEmails();
+        var affected = new bool[emails.Count];
+        var withdrawnFromFiles = new List<long>();
+        long written = 0;
+        int count = 0;
+        for (int position = 0; position < affected.Length; position++)
+        {
+            bool accepted = effects.StageOf(position) == UserEffectsLog.UserStage.Accepted;
+            if ((emails[position] != 0 && shared.ContainsKey(emails[position])) || (index?.OutcomeChanged(position) ?? false))
+            {
+                affected[position] = true;
+                count++;
+                run.Withdraw(position);
+                if (accepted)
+                {
+                    withdrawnFromFiles.Add(written);
+                }
+            }
+
+            written += accepted ? 1 : 0;
+        }
+
+        rejected.Withdraw(position => affected[position]);
+        if (count > 0)
+        {
+            Log.UsersRedone(_logger, count);
+            await files.WithdrawAsync(withdrawnFromFiles).ConfigureAwait(false);
+            run.Effects = null;
+            run.SharedEmails = shared;
+            await run.PumpAsync(
+                usersPath,
+                (_, position) => !affected[position] ? null : index is null ? default : index.ResolveFinal((int)position),
+                users => WriteAllAsync(users, files, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        index?.MarkTakenByFinalOutcomes();
+        run.AddCountsToReport();
+        run.AddImportResult(await files.CompleteAsync(cancellationToken).ConfigureAwait(false), failed);
+
+        static async Task WriteAllAsync(IAsyncEnumerable<KindeUser> users, KindeImportFilesImporter.UserFiles files, CancellationToken cancellationToken)
+        {
+            await foreach (var user in users.ConfigureAwait(false))
+            {
+                await files.WriteAsync(user, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Converts users: one instance per run.</summary>
     private sealed class Run(
         MigrationRunner runner,
         MigrationReport report,
         PasswordHashIndex? index,
-        Dictionary<ulong, int> sharedEmails,
         RejectedRecordsWriter rejected,
         IProgress<MigrationProgress>? progress)
     {
@@ -246,15 +337,42 @@ public class MigrationRunner
         private readonly long[] _joinedBy = new long[3];
         private static readonly int FateCount = Enum.GetValues<MetadataKeyFate>().Length;
 
+        /// <summary>Gets or sets the emails several users share (by <see cref="KeyHash.OfEmail"/>), with how many share each.</summary>
+        public Dictionary<ulong, int> SharedEmails { get; set; } = [];
+
+        /// <summary>Gets or sets where the single pass records what counting each user did; <see langword="null"/> when
+        /// nothing may be withdrawn.</summary>
+        public UserEffectsLog? Effects { get; set; }
+
+        /// <summary>The second pass of the two-pass join, into the run's importer.</summary>
         public async Task ConvertAsync(string usersPath, string output, IDictionary<string, string> failed, CancellationToken cancellationToken)
         {
+            Task<KindeImportResult>? import = null;
+            await PumpAsync(
+                usersPath,
+                (user, position) => user is not null && index is not null ? index.Resolve(user, position) : default,
+                users => import = runner._importer.ImportAsync(users, new KindeImportContext(runner._options.Mode, output) { Progress = progress }, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            AddCountsToReport();
+            AddImportResult(await import!.ConfigureAwait(false), failed);
+        }
+
+        /// <summary>Reads the users, joins, maps, validates and hands the accepted ones to <paramref name="sink"/>, over
+        /// bounded channels.</summary>
+        /// <param name="usersPath">The user export.</param>
+        /// <param name="join">A record's join result, by its user (<see langword="null"/> if unreadable) and place in the
+        /// export; <see langword="null"/> to leave the record out.</param>
+        /// <param name="sink">Consumes the accepted users.</param>
+        /// <param name="cancellationToken">Stops the run.</param>
+        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, Func<IAsyncEnumerable<KindeUser>, Task> sink, CancellationToken cancellationToken)
+        {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
+            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
             var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            Task read = Task.Run(() => ReadAsync(usersPath, records, cts.Token), cts.Token);
+            Task read = Task.Run(() => ReadAsync(usersPath, join, records, cts.Token), cts.Token);
             Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
-            Task<KindeImportResult> import = runner._importer.ImportAsync(accepted.ReadAllAsync(cts.Token), new KindeImportContext(runner._options.Mode, output) { Progress = progress }, cts.Token);
+            Task import = sink(accepted.ReadAllAsync(cts.Token));
             try
             {
                 await Task.WhenAll(read, map, import).ConfigureAwait(false);
@@ -264,10 +382,17 @@ public class MigrationRunner
                 await cts.CancelAsync().ConfigureAwait(false);
                 throw;
             }
+        }
 
+        /// <summary>Adds what was counted per user to the report's sorted dictionaries, once at the end.</summary>
+        public void AddCountsToReport()
+        {
             foreach (var (code, count) in _warnings)
             {
-                MigrationReport.Increment(report.Warnings, code, count);
+                if (count != 0)
+                {
+                    MigrationReport.Increment(report.Warnings, code, count);
+                }
             }
 
             string[] joinedBy = ["id", "linked_identity", "email"];
@@ -281,7 +406,10 @@ public class MigrationRunner
 
             foreach (var (provider, count) in _withoutHashByProvider)
             {
-                MigrationReport.Increment(report.UsersWithoutHashByProvider, provider, count);
+                if (count != 0)
+                {
+                    MigrationReport.Increment(report.UsersWithoutHashByProvider, provider, count);
+                }
             }
 
             foreach (var (key, counts) in _fates)
@@ -294,8 +422,10 @@ public class MigrationRunner
                     }
                 }
             }
+        }
 
-            var result = await import.ConfigureAwait(false);
+        public void AddImportResult(KindeImportResult result, IDictionary<string, string> failed)
+        {
             foreach (string file in result.Files)
             {
                 report.Files.Add(file);
@@ -317,8 +447,61 @@ public class MigrationRunner
             }
         }
 
+        /// <summary>Takes back everything counted for the user at <paramref name="position"/> (single pass): the
+        /// caller takes its line out of the files or <c>rejected.ndjson</c>.</summary>
+        public void Withdraw(long position)
+        {
+            if (Effects!.Read(position) is not { } effects)
+            {
+                return;
+            }
+
+            report.UsersRead--;
+            switch (effects.Stage)
+            {
+                case UserEffectsLog.UserStage.None:
+                    break;
+                case UserEffectsLog.UserStage.Accepted:
+                    report.UsersAccepted--;
+                    foreach (ulong username in effects.Usernames)
+                    {
+                        _validator.ForgetUsername(username);
+                    }
+
+                    break;
+                case UserEffectsLog.UserStage.RejectedByMapper:
+                    Reject("map", -1);
+                    break;
+                case UserEffectsLog.UserStage.RejectedByValidation:
+                    Reject("validate", -1);
+                    break;
+            }
+
+            if (effects.Join is { } join)
+            {
+                CountJoin(join, effects.ProviderWithoutHash, -1);
+            }
+
+            foreach (string code in effects.Warnings)
+            {
+                Warn(code, -1);
+            }
+
+            foreach (var (key, fate) in effects.Fates)
+            {
+                if ((uint)fate >= FateCount)
+                {
+                    AddFate(key, fate, -1);
+                }
+                else
+                {
+                    _fates[key][(int)fate]--;
+                }
+            }
+        }
+
         // The reader's stage also does the password lookup: it spreads the work over the two busiest threads.
-        private async Task ReadAsync(string usersPath, BatchChannel<(ExportRecord<Auth0User>, string, PasswordJoinResult)> writer, CancellationToken cancellationToken)
+        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
         {
             try
             {
@@ -326,9 +509,12 @@ public class MigrationRunner
                 long position = 0;
                 await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
                 {
-                    var join = record.Value is { } user && index is not null ? index.Resolve(user, position) : new PasswordJoinResult(PasswordJoinOutcome.NotFound, null);
+                    if (join(record.Value, position) is { } result)
+                    {
+                        await writer.WriteAsync((record, source.Name, position, result), cancellationToken).ConfigureAwait(false);
+                    }
+
                     position++;
-                    await writer.WriteAsync((record, source.Name, join), cancellationToken).ConfigureAwait(false);
                 }
 
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -340,11 +526,11 @@ public class MigrationRunner
             }
         }
 
-        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, PasswordJoinResult Join)> reader, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)> reader, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             try
             {
-                await foreach (var (record, source, join) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var (record, source, position, join) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     report.UsersRead++;
                     if (report.UsersRead % ProgressEvery == 0)
@@ -359,7 +545,8 @@ public class MigrationRunner
                         continue;
                     }
 
-                    await MapUserAsync(new SourceUser(user, source, record.Position), join, writer, cancellationToken).ConfigureAwait(false);
+                    Effects?.Begin(position);
+                    await MapUserAsync(new SourceUser(user, source, record.Position, position), join, writer, cancellationToken).ConfigureAwait(false);
                 }
 
                 // Groups still open had members that never arrived (cannot happen with an unchanged file); flush them.
@@ -384,10 +571,10 @@ public class MigrationRunner
             MappingResult result = await runner._mapper.MapAsync(source.User, context, cancellationToken).ConfigureAwait(false);
 
             EmailGroup? group = null;
-            if (sharedEmails.Count > 0 && !string.IsNullOrWhiteSpace(source.User.Email))
+            if (SharedEmails.Count > 0 && !string.IsNullOrWhiteSpace(source.User.Email))
             {
                 string email = source.User.Email.Trim();
-                if (sharedEmails.TryGetValue(KeyHash.OfEmail(email), out int expected))
+                if (SharedEmails.TryGetValue(KeyHash.OfEmail(email), out int expected))
                 {
                     if (!_groups.TryGetValue(email, out group))
                     {
@@ -401,7 +588,8 @@ public class MigrationRunner
             if (result.User is not { } mapped)
             {
                 Reject("map", 1);
-                rejected.WriteUser(source.User, source.Source, source.Position, "map", result.RejectionReasons);
+                Effects?.Stage(UserEffectsLog.UserStage.RejectedByMapper);
+                WriteRejected(source, "map", result.RejectionReasons);
             }
             else if (group is null)
             {
@@ -412,7 +600,7 @@ public class MigrationRunner
                 if (group.Emitted)
                 {
                     Reject("duplicate", 1);
-                    rejected.WriteUser(source.User, source.Source, source.Position, "duplicate", ["another user with the same email was already accepted (duplicate email policy: reject)"]);
+                    WriteRejected(source, "duplicate", ["another user with the same email was already accepted (duplicate email policy: reject)"]);
                 }
                 else
                 {
@@ -454,8 +642,21 @@ public class MigrationRunner
             if (problems.Count > 0)
             {
                 Reject("validate", 1);
-                rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
+                Effects?.Stage(UserEffectsLog.UserStage.RejectedByValidation);
+                WriteRejected(source, "validate", problems);
                 return new ValueTask<bool>(false);
+            }
+
+            if (Effects is { } effects)
+            {
+                effects.Stage(UserEffectsLog.UserStage.Accepted);
+                foreach (KindeIdentity identity in user.Identities)
+                {
+                    if (identity.Type == KindeIdentityTypes.Username)
+                    {
+                        effects.Username(KindeUserValidator.UsernameKey(identity.Value));
+                    }
+                }
             }
 
             return EmitAsync(user, writer, cancellationToken);
@@ -469,7 +670,7 @@ public class MigrationRunner
                 Reject("validate", sources.Count);
                 foreach (var source in sources)
                 {
-                    rejected.WriteUser(source.User, source.Source, source.Position, "validate", problems);
+                    WriteRejected(source, "validate", problems);
                 }
 
                 return new ValueTask<bool>(false);
@@ -491,6 +692,9 @@ public class MigrationRunner
             }
         }
 
+        private void WriteRejected(SourceUser source, string stage, IEnumerable<string> reasons) =>
+            rejected.WriteUser(source.User, source.Source, source.Line, stage, reasons, source.Position);
+
         private void CountJoin(Auth0User user, PasswordJoinResult join)
         {
             if (index is null)
@@ -498,26 +702,41 @@ public class MigrationRunner
                 return;
             }
 
-            switch (join.Outcome)
+            string? provider = join.Outcome is PasswordJoinOutcome.NotFound ? user.Provider ?? "(none)" : null;
+            CountJoin(join.Outcome, provider, 1);
+            if (Effects is { } effects)
+            {
+                effects.Join(join.Outcome);
+                if (provider is not null)
+                {
+                    effects.Provider(provider);
+                }
+            }
+        }
+
+        /// <summary>Counts a join outcome <paramref name="by"/> times (-1 takes it back).</summary>
+        private void CountJoin(PasswordJoinOutcome outcome, string? providerWithoutHash, int by)
+        {
+            switch (outcome)
             {
                 case PasswordJoinOutcome.ById:
                 case PasswordJoinOutcome.ByLinkedIdentity:
                 case PasswordJoinOutcome.ByEmail:
                     // Counted here and added to the report's sorted dictionaries at the end, like the warnings.
-                    report.HashesJoined++;
-                    _joinedBy[join.Outcome switch
+                    report.HashesJoined += by;
+                    _joinedBy[outcome switch
                     {
                         PasswordJoinOutcome.ById => 0,
                         PasswordJoinOutcome.ByLinkedIdentity => 1,
                         _ => 2,
-                    }]++;
+                    }] += by;
                     break;
                 case PasswordJoinOutcome.Ambiguous:
-                    report.HashesAmbiguous++;
+                    report.HashesAmbiguous += by;
                     break;
                 default:
-                    report.UsersWithoutHash++;
-                    CollectionsMarshal.GetValueRefOrAddDefault(_withoutHashByProvider, user.Provider ?? "(none)", out _)++;
+                    report.UsersWithoutHash += by;
+                    CollectionsMarshal.GetValueRefOrAddDefault(_withoutHashByProvider, providerWithoutHash ?? "(none)", out _) += by;
                     break;
             }
         }
@@ -530,15 +749,22 @@ public class MigrationRunner
 
         private void Warn(string code)
         {
-            MigrationReport.Increment(_warnings, code);
+            Warn(code, 1);
+            Effects?.Warning(code);
+        }
+
+        private void Warn(string code, long by)
+        {
+            MigrationReport.Increment(_warnings, code, by);
             if (code.StartsWith("password_unsupported:", StringComparison.Ordinal))
             {
-                report.PasswordsUnsupported++;
+                report.PasswordsUnsupported += by;
             }
         }
 
         private void RecordFate(string key, MetadataKeyFate fate)
         {
+            Effects?.Fate(key, fate);
             if ((uint)fate >= FateCount)
             {
                 // Not a defined fate (a custom mapper's cast): counted as it comes.
@@ -566,7 +792,8 @@ public class MigrationRunner
     }
 
     // A struct: one per user read, and most are only passed along.
-    private readonly record struct SourceUser(Auth0User User, string Source, long Position);
+    // Line: the record's 1-based line or row; Position: its place in the export (0 for the first record).
+    private readonly record struct SourceUser(Auth0User User, string Source, long Line, long Position);
 
     private sealed class EmailGroup(int expected)
     {

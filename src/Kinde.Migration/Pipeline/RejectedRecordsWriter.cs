@@ -17,7 +17,11 @@ internal sealed class RejectedRecordsWriter : IDisposable
 {
     private const int FlushBytes = 64 * 1024;
 
-    private readonly FileStream _file;
+    private FileStream _file;
+    private long _flushed;
+
+    // Only for the runner's single pass, which may withdraw users: each user line's place in the file.
+    private List<(long Position, long Offset, long Length)>? _userLines;
 
     // Records are written into memory and go to the file 64 KiB at a time: a flush per record cost more than the record.
     private readonly ArrayBufferWriter<byte> _buffer = new(FlushBytes * 2);
@@ -71,20 +75,59 @@ internal sealed class RejectedRecordsWriter : IDisposable
         End();
     }
 
-    public void WriteUser(Auth0User user, string source, long position, string stage, IEnumerable<string> reasons)
+    /// <summary>Writes a rejected user.</summary>
+    /// <param name="user">The user.</param>
+    /// <param name="source">The export it came from.</param>
+    /// <param name="position">Its 1-based line or row there.</param>
+    /// <param name="stage">The stage that rejected it.</param>
+    /// <param name="reasons">Why.</param>
+    /// <param name="index">Its place in the export (0 for the first record), by which <see cref="Withdraw"/> finds it.</param>
+    public void WriteUser(Auth0User user, string source, long position, string stage, IEnumerable<string> reasons, long index = -1)
     {
+        long start = _flushed + _buffer.WrittenCount;
         _writer.Reset();
         _writer.WriteStartObject();
         Auth0UserJson.WriteProperties(_writer, user);
         WriteAnnotation(source, position, stage, reasons);
         End();
+        _userLines?.Add((index, start, _flushed + _buffer.WrittenCount - start));
+    }
+
+    /// <summary>From now on, remembers where each rejected user's line is, for <see cref="Withdraw"/>.</summary>
+    public void TrackUsers() => _userLines = [];
+
+    /// <summary>Takes out the lines of the rejected users written since <see cref="TrackUsers"/> whose place in the
+    /// export <paramref name="isWithdrawn"/> names, and stops tracking.</summary>
+    public void Withdraw(Func<long, bool> isWithdrawn)
+    {
+        var ranges = new List<(long Offset, long Length)>();
+        foreach (var (index, offset, length) in _userLines ?? throw new InvalidOperationException("Lines are withdrawn only when tracked."))
+        {
+            if (index >= 0 && isWithdrawn(index))
+            {
+                ranges.Add((offset, length));
+            }
+        }
+
+        _userLines = null;
+        if (ranges.Count == 0)
+        {
+            return;
+        }
+
+        Flush();
+        _file.Dispose();
+        FileRewriter.RemoveRanges(Path, ranges);
+        Count -= ranges.Count;
+        _file = OwnerOnlyFile.Create(Path, FileMode.Append);
+        _flushed = _file.Length;
     }
 
     public void Dispose()
     {
         try
         {
-            _file.Write(_buffer.WrittenSpan);
+            Flush();
         }
         finally
         {
@@ -117,8 +160,14 @@ internal sealed class RejectedRecordsWriter : IDisposable
         Count++;
         if (_buffer.WrittenCount >= FlushBytes)
         {
-            _file.Write(_buffer.WrittenSpan);
-            _buffer.ResetWrittenCount();
+            Flush();
         }
+    }
+
+    private void Flush()
+    {
+        _file.Write(_buffer.WrittenSpan);
+        _flushed += _buffer.WrittenCount;
+        _buffer.ResetWrittenCount();
     }
 }

@@ -151,6 +151,16 @@ public sealed partial class KindeUserValidator
         return problems ?? (IReadOnlyList<string>)[];
     }
 
+    /// <summary>Forgets a username an accepted user took (the runner withdrew that user), so it can be taken again.</summary>
+    /// <param name="key">The username's <see cref="UsernameKey"/>.</param>
+    internal void ForgetUsername(ulong key)
+    {
+        lock (_gate)
+        {
+            _usernames.Remove(key);
+        }
+    }
+
     /// <summary>Gets the 64-bit FNV-1a hash of the lower-cased (invariant) username's UTF-16 code units.</summary>
     /// <param name="username">The username.</param>
     /// <returns>The key the validator remembers.</returns>

@@ -56,6 +56,13 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
     private readonly SortedDictionary<string, long> _warnings = new(StringComparer.Ordinal);
     private readonly List<string> _paths = [];
 
+    // Kept only when the runner may withdraw users (its single pass): per user written, its bytes and its warnings
+    // (as a number into the distinct sets seen); per file, the first user in it.
+    private List<int>? _userBytes;
+    private List<ushort>? _userWarningSet;
+    private List<string[]>? _warningSets;
+    private List<long>? _fileFirstUser;
+
     private FileStream? _stream;
     private Task? _closing;
     private long _fileBytes;
@@ -189,6 +196,127 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         {
             _warnings[keys[i]] = _warnings.GetValueOrDefault(keys[i]) + 1;
         }
+
+        if (_userBytes is not null)
+        {
+            _userBytes.Add(length);
+            _userWarningSet!.Add(WarningSetNumber(keys));
+        }
+    }
+
+    /// <summary>From now on, remembers where each user is written, so that <see cref="WithdrawAsync"/> can take users out
+    /// again (6 bytes a user).</summary>
+    /// <exception cref="InvalidOperationException">Users were written already.</exception>
+    internal void TrackUsers()
+    {
+        if (UsersWritten > 0 || _paths.Count != 1)
+        {
+            throw new InvalidOperationException("Users are tracked from the first one on.");
+        }
+
+        _userBytes = [];
+        _userWarningSet = [];
+        _warningSets = [[]];
+        _fileFirstUser = [0];
+    }
+
+    /// <summary>Takes users written earlier out of the files (their bytes, counts and warnings), then goes on writing
+    /// at the end of the last file.</summary>
+    /// <param name="users">The users to take out, by the order they were written in (0 for the first user written
+    /// since <see cref="TrackUsers"/>), ascending.</param>
+    internal async Task WithdrawAsync(IReadOnlyList<long> users)
+    {
+        if (_userBytes is null)
+        {
+            throw new InvalidOperationException("Users are withdrawn only when tracked.");
+        }
+
+        ThrowIfNotWritable();
+        if (users.Count == 0)
+        {
+            return;
+        }
+
+        await AwaitClosingAsync().ConfigureAwait(false);
+        await CloseFileAsync().ConfigureAwait(false);
+        int next = 0;
+        for (int file = 0; file < _fileFirstUser!.Count && next < users.Count; file++)
+        {
+            long first = _fileFirstUser[file];
+            long end = file + 1 < _fileFirstUser.Count ? _fileFirstUser[file + 1] : _userBytes.Count;
+            var ranges = new List<(long Offset, long Length)>();
+            long offset = _encoder.Header.Length;
+            for (long user = first; user < end; user++)
+            {
+                int bytes = _userBytes[(int)user];
+                if (next < users.Count && users[next] == user)
+                {
+                    ranges.Add((offset, bytes));
+                    foreach (string key in _warningSets![_userWarningSet![(int)user]])
+                    {
+                        if ((_warnings[key] -= 1) == 0)
+                        {
+                            _warnings.Remove(key);
+                        }
+                    }
+
+                    _userBytes[(int)user] = 0;
+                    next++;
+                }
+
+                offset += bytes;
+            }
+
+            if (ranges.Count > 0)
+            {
+                long rows = FileRewriter.RemoveRanges(_paths[file], ranges);
+                RowsWritten -= rows;
+                UsersWritten -= ranges.Count;
+            }
+        }
+
+        // Goes on at the end of the last file.
+        string last = _paths[^1];
+        _stream = OwnerOnlyFile.Create(last, FileMode.Append);
+        _fileBytes = _stream.Length;
+        _fileUsers = 0;
+        for (long user = _fileFirstUser[^1]; user < _userBytes.Count; user++)
+        {
+            _fileUsers += _userBytes[(int)user] > 0 ? 1 : 0;
+        }
+    }
+
+    private static bool SameKeys(string[] set, IReadOnlyList<string> keys)
+    {
+        if (set.Length != keys.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < set.Length; i++)
+        {
+            if (!string.Equals(set[i], keys[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private ushort WarningSetNumber(IReadOnlyList<string> keys)
+    {
+        List<string[]> sets = _warningSets!;
+        for (int i = 0; i < sets.Count; i++)
+        {
+            if (SameKeys(sets[i], keys))
+            {
+                return (ushort)i;
+            }
+        }
+
+        sets.Add([.. keys]);
+        return sets.Count <= ushort.MaxValue ? (ushort)(sets.Count - 1) : throw new InvalidOperationException("Too many distinct warning sets to track.");
     }
 
     /// <summary>Flushes and closes the last file.</summary>
@@ -281,6 +409,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         string path = Path.Combine(_directory, name);
         _stream = OwnerOnlyFile.Create(path, FileMode.CreateNew);
         _paths.Add(path);
+        _fileFirstUser?.Add(_userBytes!.Count);
         _fileUsers = 0;
         _fileBytes = _encoder.Header.Length;
         if (!_encoder.Header.IsEmpty)
