@@ -14,9 +14,11 @@ namespace Kinde.Migration.Joining;
 /// hold only 64-bit key hashes and slot numbers in sorted arrays (<see cref="SortedKeyIndex"/>), plus a second
 /// independent 64-bit check hash per key: about 64 bytes per record. A lookup must match both hashes, and the stored
 /// record is read back only for a match.</para>
-/// <para>The join is two-pass over the user export: <see cref="ClaimAll"/> is called with every user's keys first, so
-/// that when <see cref="Resolve"/> runs, it is known whether a hash is claimed by id by several users, or by email
-/// by several users — both are ambiguous and no guess is made.</para>
+/// <para>A hash claimed by id by several users, or by email by several users, is ambiguous and no guess is made, so a
+/// user's answer depends on every other user's claims. Two ways to get them: two passes over the user export
+/// (<see cref="ClaimAll"/> with every user's keys first, then <see cref="Resolve"/>), or one
+/// (<see cref="ClaimAndResolve"/> per user with the claims so far, then <see cref="OutcomeChanged"/> finds the users
+/// whose answer a later claim changed, and <see cref="ResolveFinal"/> gives them the two-pass answer).</para>
 /// </remarks>
 internal sealed class PasswordHashIndex : IDisposable
 {

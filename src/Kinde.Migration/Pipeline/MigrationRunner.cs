@@ -16,12 +16,20 @@ namespace Kinde.Migration.Pipeline;
 /// <see cref="MigrationReport"/> (also written as <c>report.json</c>, beside <c>rejected.ndjson</c>).
 /// </summary>
 /// <remarks>
-/// <para>The user export is read twice. The first pass, run while the hash export is being indexed, only notes, per
-/// user, which hash it would take and how many users share each email, so the second pass can decide without guessing
-/// (and need not look the hash up again): a hash claimed by several users, or an email shared by several hashes or
-/// users, is ambiguous and not used; users sharing an email are merged (or the later ones rejected, per
-/// <see cref="MigrationOptions.DuplicateEmails"/>). A merge group is held until its last member has been read, so
-/// memory grows only with the number of users who share an email.</para>
+/// <para>A hash claimed by several users, or an email shared by several hashes or users, is ambiguous and not used;
+/// users sharing an email are merged (or the later ones rejected, per <see cref="MigrationOptions.DuplicateEmails"/>).
+/// Both need every user's keys, which the runner gets in one of two ways.</para>
+/// <para><b>Import files</b> (<see cref="KindeImportFilesImporter"/>, every mode but
+/// <see cref="MigrationMode.PasswordsOnly"/>): the user export is read once. The hash export is indexed first; then
+/// each user is joined with the claims of the users read before it, converted and written at once, and what counting
+/// it did is noted (a few bytes a user). At the end, the users a later user changed — another claim on their hash, or
+/// their email shared — are taken out of the files, <c>rejected.ndjson</c> and the counts, read again (only when
+/// there are any) and converted with every claim and email known, exactly as the two-pass way would convert them;
+/// they are written at the end of the files. A custom mapper is called twice for such a user.</para>
+/// <para><b>Any other importer</b> (the Management API, a host's own) gets each user once, so the user export is
+/// read twice: the first pass, run while the hash export is being indexed, only notes per user which hash it would
+/// take and how many users share each email; the second converts. A merge group is held until its last member has
+/// been read, so memory grows only with the number of users who share an email.</para>
 /// <para>Every user read is accounted for: <c>users_read = users_accepted + users_rejected + users_merged</c>.</para>
 /// </remarks>
 public class MigrationRunner
@@ -75,7 +83,7 @@ public class MigrationRunner
     }
 
     /// <summary>Runs the migration.</summary>
-    /// <param name="usersPath">The Auth0 user export (read twice).</param>
+    /// <param name="usersPath">The Auth0 user export (read once or twice; it must not change during the run).</param>
     /// <param name="passwordsPath">The Auth0 password-hash export, if any.</param>
     /// <param name="progress">Receives progress snapshots.</param>
     /// <param name="cancellationToken">Stops the run.</param>
@@ -363,11 +371,12 @@ public class MigrationRunner
         public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
+            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position)>(runner._options.ChannelCapacity);
             var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            Task read = Task.Run(() => ReadAsync(usersPath, join, records, cts.Token), cts.Token);
-            Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
+            // The join runs in the map stage, which has less to do than the reader's.
+            Task read = Task.Run(() => ReadAsync(usersPath, records, cts.Token), cts.Token);
+            Task map = Task.Run(() => MapAsync(records, join, accepted, cts.Token), cts.Token);
             Task import = sink?.Invoke(accepted.ReadAllAsync(cts.Token)) ?? Task.CompletedTask;
             try
             {
@@ -496,8 +505,7 @@ public class MigrationRunner
             }
         }
 
-        // The reader's stage also does the password lookup: it spreads the work over the two busiest threads.
-        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
+        private async Task ReadAsync(string usersPath, BatchChannel<(ExportRecord<Auth0User>, string, long)> writer, CancellationToken cancellationToken)
         {
             try
             {
@@ -505,11 +513,7 @@ public class MigrationRunner
                 long position = 0;
                 await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
                 {
-                    if (join(record.Value, position) is { } result)
-                    {
-                        await writer.WriteAsync((record, source.Name, position, result), cancellationToken).ConfigureAwait(false);
-                    }
-
+                    await writer.WriteAsync((record, source.Name, position), cancellationToken).ConfigureAwait(false);
                     position++;
                 }
 
@@ -522,12 +526,17 @@ public class MigrationRunner
             }
         }
 
-        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)> reader, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position)> reader, Func<Auth0User?, long, PasswordJoinResult?> joinOf, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             try
             {
-                await foreach (var (record, source, position, join) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var (record, source, position) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (joinOf(record.Value, position) is not { } join)
+                    {
+                        continue;
+                    }
+
                     report.UsersRead++;
                     if (report.UsersRead % ProgressEvery == 0)
                     {
