@@ -115,6 +115,59 @@ public class SinglePassTests
         AssertScenarioExercised(two, one, DuplicateEmailPolicy.Merge);
     }
 
+    /// <summary>Users that fill whole files in the first pass and are all redone: the two-pass path never writes an
+    /// empty user file (nor a header-only CSV), so the single pass must not leave one behind either.</summary>
+    [TestCase(KindeImportFileFormat.NdJson)]
+    [TestCase(KindeImportFileFormat.Csv)]
+    public async Task Differential_WholeFilesOfRedoneUsers_LeaveNoEmptyUserFile(KindeImportFileFormat format)
+    {
+        var lines = new List<string>();
+        lines.AddRange(Enumerable.Range(0, 4).Select(Filler));
+        lines.AddRange(Enumerable.Range(0, 20).Select(n => Line(new JsonObject { ["user_id"] = "auth0|first" + n, ["email"] = $"pair{n}@example.com", ["given_name"] = "First" })));
+        lines.AddRange(Enumerable.Range(4, 4).Select(Filler));
+        lines.AddRange(Enumerable.Range(0, 20).Select(n => Line(new JsonObject { ["user_id"] = "google-oauth2|second" + n, ["email"] = $"PAIR{n}@example.com", ["family_name"] = "Second" })));
+        string users = _dir.Write("users.ndjson", string.Join("\n", lines) + "\n");
+
+        var (two, one) = await RunBothAsync(users, null, new Setup { Format = format, MaxFileBytes = 1024 });
+
+        AssertSameResults(two, one);
+        Assert.That(one.Redone, Is.EqualTo(40));
+        Assert.That(two.UserFiles.Where(f => ReadRecords([f], format).Count == 0), Is.Empty, "two passes");
+        Assert.That(one.UserFiles.Where(f => ReadRecords([f], format).Count == 0).Select(Path.GetFileName), Is.Empty, "the single pass leaves no user file without users");
+    }
+
+    /// <summary>Not the documented "which of two users with one username wins" difference: the user that took the
+    /// username in the first pass (A) is redone and ends rejected (merged with P into a user that validation rejects; or,
+    /// with the reject policy, a duplicate of P), so nobody holds the username in the end, yet B stays rejected for it.
+    /// The two-pass path accepts B in every one of these orders.</summary>
+    [TestCase(DuplicateEmailPolicy.Merge, "A,B,P")]
+    [TestCase(DuplicateEmailPolicy.Merge, "A,P,B")]
+    [TestCase(DuplicateEmailPolicy.Merge, "P,A,B")]
+    [TestCase(DuplicateEmailPolicy.Reject, "P,A,B")]
+    public async Task Differential_UsernameTakenByARedoneUserThatEndsRejected_DoesNotRejectTheOtherUser(DuplicateEmailPolicy policy, string order)
+    {
+        var p = new JsonObject { ["user_id"] = "google-oauth2|up", ["email"] = "ua@example.com" };
+        if (policy == DuplicateEmailPolicy.Merge)
+        {
+            p["phone_number"] = "12345";
+        }
+
+        var members = new Dictionary<string, string>
+        {
+            ["A"] = Line(new JsonObject { ["user_id"] = "auth0|ua", ["email"] = "ua@example.com", ["username"] = "taken_name" }),
+            ["B"] = Line(new JsonObject { ["user_id"] = "auth0|ub", ["email"] = "ub@example.com", ["username"] = "Taken_Name" }),
+            ["P"] = Line(p),
+        };
+        string users = _dir.Write("users.ndjson", string.Join("\n", order.Split(',').Select(m => members[m])) + "\n");
+        string[] accepted = policy == DuplicateEmailPolicy.Merge ? ["auth0|ub"] : ["google-oauth2|up", "auth0|ub"];
+
+        var (two, one) = await RunBothAsync(users, null, new Setup { Policy = policy });
+
+        Assert.That(two.UserRecords.Select(UserIdOfRecord), Is.EquivalentTo(accepted), "two passes: A never holds the username, B keeps it");
+        Assert.That(one.UserRecords.Select(UserIdOfRecord), Is.EquivalentTo(accepted), "single pass: B must not be rejected for a username no accepted user has");
+        AssertSameResults(two, one);
+    }
+
     /// <summary>An Auth0 CSV export (no identities array; OWASP-escaped cells) with emails copied between rows.</summary>
     [Test]
     public async Task Differential_GeneratedCsvExportWithSharedEmails_SameResultsAsTwoPasses([Values] DuplicateEmailPolicy policy)
@@ -187,6 +240,35 @@ public class SinglePassTests
         AssertSameResults(two, one);
         Assert.That(two.Report.Warnings.Keys, Does.Contain("join:ByEmail").And.Contain("join:Ambiguous").And.Contain("join:ByLinkedIdentity"), "the scenario has every outcome");
         Assert.That(two.Report.RejectedByStage["map"], Is.GreaterThan(1), "the test mapper rejected someone");
+    }
+
+    /// <summary>A record the reader rejects (a field of the wrong type) while its user_id and email are readable: it
+    /// must claim no hash and join no email group, in either strategy.</summary>
+    [TestCase("\"email_verified\":\"maybe\"")]
+    [TestCase("\"logins_count\":\"many\"")]
+    [TestCase("\"created_at\":\"not a date\"")]
+    public async Task Differential_RecordRejectedAtReadButWithReadableKeys_SameResultsAsTwoPasses(string badField)
+    {
+        // One rejected record's id is the id of a hash that a readable user claims through a linked identity; the
+        // other's email is the email of a hash that another readable user claims by email.
+        string users = _dir.Write("users.ndjson", string.Join("\n",
+            Line(new JsonObject { ["user_id"] = "google-oauth2|reader-ok", ["email"] = "contested-by-bad@example.com" }),
+            "{\"user_id\":\"auth0|bad-type\",\"email\":\"bad-type@example.com\"," + badField + "}",
+            "{\"user_id\":\"auth0|bad-email\",\"email\":\"contested-by-bad@example.com\"," + badField + "}",
+            Line(new JsonObject
+            {
+                ["user_id"] = "google-oauth2|linked-to-bad",
+                ["email"] = "linked-to-bad@example.com",
+                ["identities"] = Identities(("google-oauth2", "linked-to-bad"), ("auth0", "bad-type")),
+            })) + "\n");
+        string hashes = _dir.Write("hashes.ndjson", string.Join("\n",
+            Hash("nobody-bad", "contested-by-bad@example.com", 1),
+            Hash("bad-type", "bad-type@example.com", 2)) + "\n");
+
+        var (two, one) = await RunBothAsync(users, hashes, new Setup(), expectRedo: false);
+
+        Assert.That(two.Report.RejectedByStage["read"], Is.EqualTo(2), "both records are rejected at read");
+        AssertSameResults(two, one);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -538,6 +620,27 @@ public class SinglePassTests
         Assert.That(writer.RowsWritten, Is.EqualTo(rowsBefore - withdrawn.Sum(i => Math.Max(1, users[(int)i].Organizations.Count))));
         Assert.That(ReadRecords(paths, KindeImportFileFormat.Csv), Is.EqualTo(expected.Records));
         Assert.That(ReadRecords(paths, KindeImportFileFormat.Csv).Where(r => r.StartsWith("auth0|w7,", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    /// <summary>A CSV cell may hold a line break (quoted): the rows taken out are the user's rows, not its line ends.</summary>
+    [Test]
+    public async Task Writer_Withdraw_CsvUserWithALineBreakInAName_CountsItsRowsNotItsLineBreaks()
+    {
+        var users = Enumerable.Range(0, 4).Select(n => WriterUser(n)).ToList();
+        users[1].FirstName = "Two\nLines";
+        users[2].LastName = "Three\r\nLines\nHere";
+        await using var writer = await KindeImportFileWriter.CreateAsync(Options("tracked", KindeImportFileFormat.Csv));
+        writer.TrackUsers();
+        foreach (var user in users)
+        {
+            await writer.WriteAsync(user);
+        }
+
+        await writer.WithdrawAsync([1, 2]);
+        var paths = await writer.CompleteAsync();
+
+        Assert.That(ReadRecords(paths, KindeImportFileFormat.Csv), Has.Count.EqualTo(2), "the bytes are right");
+        Assert.That(writer.RowsWritten, Is.EqualTo(2), "5 rows written (the third user has two organizations), 3 taken out");
     }
 
     [Test]
