@@ -44,7 +44,6 @@ internal static class ScaleRun
                 case "--map-only": break;
                 case "--out": s_out = args[i + 1]; break;
                 case "--index-only": break;
-                case "--scan-only": break;
                 case "--channel": s_channel = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
@@ -60,39 +59,6 @@ internal static class ScaleRun
             var sw = Stopwatch.StartNew();
             var summary = await generator.WriteUsersNdjsonAsync(path, gzip: true);
             Console.WriteLine($"generated {summary} in {sw.Elapsed.TotalSeconds:F1} s");
-        }
-
-        if (args.Contains("--scan-only"))
-        {
-            // The join's key scan alone, on 200,000 lines held in memory: its fast path, then the Utf8JsonReader path.
-            var lines = new List<byte[]>();
-            using (var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress)))
-            {
-                while (reader.ReadLine() is { } line && lines.Count < 200_000)
-                {
-                    lines.Add(System.Text.Encoding.UTF8.GetBytes(line));
-                }
-            }
-
-            var parser = new Kinde.Migration.Auth0.Reading.Internal.UserRecordParser(new Kinde.Migration.Auth0.Reading.Internal.KeyResolver(new Dictionary<string, string>()));
-            for (int run = 1; run <= 3; run++)
-            {
-                foreach (bool fast in new[] { true, false })
-                {
-                    await MeasureAsync(() =>
-                    {
-                        var log = new Kinde.Migration.Joining.UserKeyLog();
-                        foreach (byte[] line in lines)
-                        {
-                            _ = fast ? parser.ScanKeys(line, log) : parser.ScanKeysWithReader(line, log);
-                        }
-
-                        return Task.FromResult((long)log.Count);
-                    }, fast ? "scan, fast path" : "scan, reader");
-                }
-            }
-
-            return 0;
         }
 
         if (args.Contains("--index-only"))
@@ -200,13 +166,6 @@ internal static class ScaleRun
                 return n;
             });
 
-            var scan = await MeasureAsync(async () =>
-            {
-                await using var source = await ExportSource.OpenAsync(path);
-                var log = new Kinde.Migration.Joining.UserKeyLog();
-                await new Auth0UserReader().ScanKeysAsync(source, log);
-                return log.Count;
-            });
             var plain = await MeasureAsync(async () =>
             {
                 await using var source = await ExportSource.OpenAsync(path);
@@ -220,7 +179,7 @@ internal static class ScaleRun
 
                 return bytes / 600;
             });
-            Console.WriteLine($"  join scan {scan.Records / scan.Seconds:N0} users/s ({scan.Seconds:F2} s); decompress only {plain.Seconds:F2} s");
+            Console.WriteLine($"  decompress only {plain.Seconds:F2} s");
             Console.WriteLine(
                 $"run {run}: baseline {baseline.Records / baseline.Seconds:N0} rec/s ({baseline.Seconds:F2} s, {baseline.AllocatedPerRecord:N0} B/rec) | " +
                 $"reader {reader.Records / reader.Seconds:N0} users/s ({reader.Seconds:F2} s, {reader.AllocatedPerRecord:N0} B/user) | " +

@@ -39,31 +39,6 @@ internal readonly record struct HashedKey(ulong Key, ulong Check)
         email = email[Ascii.Trim(email)];
         return email.IsEmpty ? None : KeyHash.BothAscii(email, ignoreCase: true);
     }
-
-    /// <summary><see cref="OfAuth0Id(ReadOnlySpan{char})"/> of <paramref name="prefix"/> + the text, or
-    /// <see cref="OfEmail(ReadOnlySpan{char})"/> of the text (no prefix), from UTF-8: ASCII is hashed as it is,
-    /// anything else is decoded first.</summary>
-    public static HashedKey OfUtf8(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> utf8, bool email)
-    {
-        int length = prefix.Length + utf8.Length;
-        if (!Ascii.IsValid(utf8))
-        {
-            Span<char> chars = length <= 256 ? stackalloc char[256] : new char[length];
-            int written = Encoding.UTF8.GetChars(prefix, chars);
-            written += Encoding.UTF8.GetChars(utf8, chars[written..]);
-            return email ? OfEmail(chars[..written]) : OfAuth0Id(chars[..written]);
-        }
-
-        if (email || prefix.IsEmpty)
-        {
-            return email ? OfEmailAscii(utf8) : OfAuth0IdAscii(utf8);
-        }
-
-        Span<byte> id = length <= 256 ? stackalloc byte[256] : new byte[length];
-        prefix.CopyTo(id);
-        utf8.CopyTo(id[prefix.Length..]);
-        return OfAuth0IdAscii(id[..length]);
-    }
 }
 
 /// <summary>

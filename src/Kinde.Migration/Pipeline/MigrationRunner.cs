@@ -231,12 +231,8 @@ public class MigrationRunner
         var users = new UserKeyLog();
         await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
         Action<int>? reportProgress = progress is null ? null : scanned => progress.Report(new MigrationProgress("scanning users", scanned, 0, 0));
-        if (_userReader is Auth0UserReader builtIn)
-        {
-            await builtIn.ScanKeysAsync(source, users, reportProgress, ProgressEvery, cancellationToken).ConfigureAwait(false);
-            return users;
-        }
-
+        // Every record is read in full, as the second pass will read it: a record the read rejects claims no hash, in
+        // this way as in the single pass (a scan of the keys alone would let a record with a bad field claim one).
         await foreach (var record in _userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
         {
             users.Add(record.Value is { } user ? UserKeys.Of(user) : null);
@@ -295,6 +291,7 @@ public class MigrationRunner
             written += accepted ? 1 : 0;
         }
 
+        count += WithdrawUsersRejectedForAFreedUsername(run, effects, affected);
         rejected.Withdraw(position => affected[position]);
         if (count > 0)
         {
@@ -312,6 +309,34 @@ public class MigrationRunner
         index?.MarkTakenByFinalOutcomes();
         run.AddCountsToReport();
         run.AddImportResult(await files.CompleteAsync(cancellationToken).ConfigureAwait(false), failed);
+    }
+
+    /// <summary>A user rejected only because a withdrawn user had taken its username must be converted again too: the
+    /// name is free now.</summary>
+    private static int WithdrawUsersRejectedForAFreedUsername(Run run, UserEffectsLog effects, bool[] affected)
+    {
+        var freed = new HashSet<ulong>();
+        for (int position = 0; position < affected.Length; position++)
+        {
+            if (affected[position] && effects.StageOf(position) == UserEffectsLog.UserStage.Accepted)
+            {
+                freed.UnionWith(effects.Read(position)!.Usernames);
+            }
+        }
+
+        int count = 0;
+        for (int position = 0; freed.Count > 0 && position < affected.Length; position++)
+        {
+            if (!affected[position] && effects.StageOf(position) == UserEffectsLog.UserStage.RejectedByValidation
+                && effects.Read(position)!.Usernames.Exists(freed.Contains))
+            {
+                affected[position] = true;
+                count++;
+                run.Withdraw(position);
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Converts users: one instance per run.</summary>
@@ -644,17 +669,11 @@ public class MigrationRunner
         private ValueTask<bool> ValidateAndEmitAsync(SourceUser source, KindeUser user, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             IReadOnlyList<string> problems = _validator.Validate(user);
-            if (problems.Count > 0)
-            {
-                Reject("validate", 1);
-                Effects?.Stage(UserEffectsLog.UserStage.RejectedByValidation);
-                WriteRejected(source, "validate", problems);
-                return new ValueTask<bool>(false);
-            }
-
             if (Effects is { } effects)
             {
-                effects.Stage(UserEffectsLog.UserStage.Accepted);
+                // The usernames it took (accepted), or wanted (rejected: perhaps only because a user that is withdrawn
+                // later had taken one, and then it is converted again).
+                effects.Stage(problems.Count > 0 ? UserEffectsLog.UserStage.RejectedByValidation : UserEffectsLog.UserStage.Accepted);
                 foreach (KindeIdentity identity in user.Identities)
                 {
                     if (identity.Type == KindeIdentityTypes.Username)
@@ -662,6 +681,13 @@ public class MigrationRunner
                         effects.Username(KindeUserValidator.UsernameKey(identity.Value));
                     }
                 }
+            }
+
+            if (problems.Count > 0)
+            {
+                Reject("validate", 1);
+                WriteRejected(source, "validate", problems);
+                return new ValueTask<bool>(false);
             }
 
             return EmitAsync(user, writer, cancellationToken);

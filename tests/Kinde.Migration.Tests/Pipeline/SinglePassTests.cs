@@ -529,7 +529,7 @@ public class SinglePassTests
 
     [TestCase(KindeImportFileFormat.NdJson)]
     [TestCase(KindeImportFileFormat.Csv)]
-    public async Task Writer_Withdraw_FromFirstMiddleAndLastFile_LeavesTheRestIntactAndGoesOnInTheLastFile(KindeImportFileFormat format)
+    public async Task Writer_Withdraw_FromFirstMiddleAndLastFile_LeavesTheRestIntactRemovesTheEmptiedFileAndGoesOnInTheLastFile(KindeImportFileFormat format)
     {
         var users = Enumerable.Range(0, 60).Select(n => WriterUser(n)).ToList();
         var extra = Enumerable.Range(120, 6).Select(n => WriterUser(n)).ToList();
@@ -572,13 +572,15 @@ public class SinglePassTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(paths, Has.Count.GreaterThanOrEqualTo(files), "no file is removed, none renamed");
-            Assert.That(paths.Take(files).Select(Path.GetFileName), Is.EqualTo(reference.Files.Select(Path.GetFileName)));
+            // The middle file that lost every user is deleted and the later ones renumbered: no gap, no empty file.
+            Assert.That(paths, Has.Count.GreaterThanOrEqualTo(files - 1));
+            Assert.That(paths.Take(files - 1).Select(Path.GetFileName), Is.EqualTo(reference.Files.Take(files - 1).Select(Path.GetFileName)));
+            Assert.That(Directory.GetFiles(Path.GetDirectoryName(paths[0])!).Select(Path.GetFileName), Is.EquivalentTo(paths.Select(Path.GetFileName)), "no file left behind");
             Assert.That(ReadRecords(paths, format), Is.EqualTo(expected.Records), "the remaining users' bytes, in order, then the new users");
             Assert.That(writer.UsersWritten, Is.EqualTo(remaining.Count + extra.Count));
             Assert.That(writer.RowsWritten, Is.EqualTo(expected.Writer.RowsWritten));
             Assert.That(writer.Warnings, Is.EqualTo(expected.Writer.Warnings));
-            Assert.That(FileOfRecord(paths, format, UserKey(extra[0])), Is.EqualTo(files - 1), "writing goes on at the end of the last file");
+            Assert.That(FileOfRecord(paths, format, UserKey(extra[0])), Is.EqualTo(files - 2), "writing goes on at the end of the last file");
             foreach (string path in paths)
             {
                 long size = new FileInfo(path).Length;

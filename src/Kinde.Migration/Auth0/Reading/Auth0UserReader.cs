@@ -44,38 +44,6 @@ public sealed class Auth0UserReader : IAuth0UserReader
         }
     }
 
-    /// <summary>The join's first pass: logs the keys the join needs of every record into <paramref name="log"/> (an
-    /// unreadable record without keys). Much cheaper than <see cref="ReadAsync"/>: other values are skipped unparsed,
-    /// and one loop replaces the layers of asynchronous enumerators.</summary>
-    /// <param name="source">The user export.</param>
-    /// <param name="log">Receives the keys.</param>
-    /// <param name="progress">Called with the number of records scanned, every <paramref name="progressEvery"/> records.</param>
-    /// <param name="progressEvery">How often to call <paramref name="progress"/>.</param>
-    /// <param name="cancellationToken">Stops the scan.</param>
-    internal async Task ScanKeysAsync(ExportSource source, Joining.UserKeyLog log, Action<int>? progress = null, int progressEvery = 10_000, CancellationToken cancellationToken = default)
-    {
-        using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (frame.Kind == FrameKind.End)
-            {
-                return;
-            }
-
-            if (frame.Kind != FrameKind.Record || !Utf8.IsValid(frame.Json.Span) || !_parser.ScanKeys(frame.Json.Span, log))
-            {
-                log.Add(null);
-            }
-
-            if (log.Count % progressEvery == 0)
-            {
-                progress?.Invoke(log.Count);
-            }
-        }
-    }
-
     private static async IAsyncEnumerable<Frame> FramesAsync(IRecordFramer framer, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)

@@ -59,6 +59,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
     // Kept only when the runner may withdraw users (its single pass): per user written, its bytes and its warnings
     // (as a number into the distinct sets seen); per file, the first user in it.
     private List<int>? _userBytes;
+    private Dictionary<int, int>? _userRowsOtherThanOne;
     private List<ushort>? _userWarningSet;
     private List<string[]>? _warningSets;
     private List<long>? _fileFirstUser;
@@ -199,6 +200,11 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
 
         if (_userBytes is not null)
         {
+            if (rows != 1)
+            {
+                _userRowsOtherThanOne![_userBytes.Count] = rows;
+            }
+
             _userBytes.Add(length);
             _userWarningSet!.Add(WarningSetNumber(keys));
         }
@@ -215,6 +221,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         }
 
         _userBytes = [];
+        _userRowsOtherThanOne = [];
         _userWarningSet = [];
         _warningSets = [[]];
         _fileFirstUser = [0];
@@ -240,18 +247,21 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
         await AwaitClosingAsync().ConfigureAwait(false);
         await CloseFileAsync().ConfigureAwait(false);
         int next = 0;
+        var emptied = new List<int>();
         for (int file = 0; file < _fileFirstUser!.Count && next < users.Count; file++)
         {
             long first = _fileFirstUser[file];
             long end = file + 1 < _fileFirstUser.Count ? _fileFirstUser[file + 1] : _userBytes.Count;
             var ranges = new List<(long Offset, long Length)>();
             long offset = _encoder.Header.Length;
+            int left = 0;
             for (long user = first; user < end; user++)
             {
                 int bytes = _userBytes[(int)user];
                 if (next < users.Count && users[next] == user)
                 {
                     ranges.Add((offset, bytes));
+                    RowsWritten -= _userRowsOtherThanOne!.GetValueOrDefault((int)user, 1);
                     foreach (string key in _warningSets![_userWarningSet![(int)user]])
                     {
                         if ((_warnings[key] -= 1) == 0)
@@ -263,17 +273,26 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
                     _userBytes[(int)user] = 0;
                     next++;
                 }
+                else
+                {
+                    left += bytes > 0 ? 1 : 0;
+                }
 
                 offset += bytes;
             }
 
             if (ranges.Count > 0)
             {
-                long rows = FileRewriter.RemoveRanges(_paths[file], ranges);
-                RowsWritten -= rows;
+                FileRewriter.RemoveRanges(_paths[file], ranges);
                 UsersWritten -= ranges.Count;
+                if (left == 0)
+                {
+                    emptied.Add(file);
+                }
             }
         }
+
+        RemoveEmptiedFiles(emptied);
 
         // Goes on at the end of the last file.
         string last = _paths[^1];
@@ -285,6 +304,30 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
             _fileUsers += _userBytes[(int)user] > 0 ? 1 : 0;
         }
     }
+
+    /// <summary>Deletes the files that withdrawal left without users (never the only one) and renumbers the rest, so the
+    /// files stay <c>-0001</c>, <c>-0002</c>, … with no empty file to import.</summary>
+    private void RemoveEmptiedFiles(List<int> emptied)
+    {
+        for (int i = emptied.Count - 1; i >= 0 && _paths.Count > 1; i--)
+        {
+            File.Delete(_paths[emptied[i]]);
+            _paths.RemoveAt(emptied[i]);
+            _fileFirstUser!.RemoveAt(emptied[i]);
+        }
+
+        for (int file = 0; file < _paths.Count; file++)
+        {
+            string path = Path.Combine(_directory, FileName(file));
+            if (!string.Equals(path, _paths[file], StringComparison.Ordinal))
+            {
+                File.Move(_paths[file], path);
+                _paths[file] = path;
+            }
+        }
+    }
+
+    private string FileName(int index) => string.Create(CultureInfo.InvariantCulture, $"{_prefix}-{index + 1:D4}.{_encoder.Extension}");
 
     private static bool SameKeys(string[] set, IReadOnlyList<string> keys)
     {
@@ -405,8 +448,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
 
     private async Task OpenNextFileAsync()
     {
-        string name = string.Create(CultureInfo.InvariantCulture, $"{_prefix}-{_paths.Count + 1:D4}.{_encoder.Extension}");
-        string path = Path.Combine(_directory, name);
+        string path = Path.Combine(_directory, FileName(_paths.Count));
         _stream = OwnerOnlyFile.Create(path, FileMode.CreateNew);
         _paths.Add(path);
         _fileFirstUser?.Add(_userBytes!.Count);

@@ -79,8 +79,6 @@ internal sealed class KeyResolver
 
     private readonly Dictionary<string, ResolvedKey> _cache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ResolvedKey>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
-    private readonly Dictionary<ulong, (byte[] Utf8, ResolvedKey Key)> _utf8Cache = [];
-    private readonly (byte[]? Utf8, ResolvedKey Key)[] _byPlace = new (byte[]?, ResolvedKey)[64];
     private readonly Dictionary<string, string> _keyMap;
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _keyMapLookup;
 
@@ -112,43 +110,6 @@ internal sealed class KeyResolver
         }
 
         return resolved;
-    }
-
-    /// <summary>Resolves a key from its UTF-8 text, which holds no escapes, found at <paramref name="place"/> among
-    /// its record's keys (the join scan's fast path).</summary>
-    /// <remarks>Records repeat their keys in the same order, so the key found at the same place in an earlier record
-    /// is tried first; then a cache by the bytes themselves: turning each key into text cost more than the rest of the
-    /// scan.</remarks>
-    public ResolvedKey Resolve(ReadOnlySpan<byte> utf8Key, int place)
-    {
-        bool placed = (uint)place < (uint)_byPlace.Length;
-        if (placed && _byPlace[place].Utf8 is { } earlier && utf8Key.SequenceEqual(earlier))
-        {
-            return _byPlace[place].Key;
-        }
-
-        ulong hash = 14695981039346656037UL;
-        foreach (byte b in utf8Key)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        if (!_utf8Cache.TryGetValue(hash, out var entry) || !utf8Key.SequenceEqual(entry.Utf8))
-        {
-            Span<char> chars = utf8Key.Length <= 256 ? stackalloc char[256] : new char[utf8Key.Length];
-            entry = (utf8Key.ToArray(), Resolve(chars[..System.Text.Encoding.UTF8.GetChars(utf8Key, chars)]));
-            if (_utf8Cache.Count < MaxCachedKeys)
-            {
-                _utf8Cache[hash] = entry;
-            }
-        }
-
-        if (placed)
-        {
-            _byPlace[place] = entry;
-        }
-
-        return entry.Key;
     }
 
     public ResolvedKey Resolve(ReadOnlySpan<char> key)
