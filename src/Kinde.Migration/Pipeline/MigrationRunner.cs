@@ -396,12 +396,11 @@ public class MigrationRunner
         public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position)>(runner._options.ChannelCapacity);
+            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
             var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            // The join runs in the map stage, which has less to do than the reader's.
-            Task read = Task.Run(() => ReadAsync(usersPath, records, cts.Token), cts.Token);
-            Task map = Task.Run(() => MapAsync(records, join, accepted, cts.Token), cts.Token);
+            Task read = Task.Run(() => ReadAsync(usersPath, join, records, cts.Token), cts.Token);
+            Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
             Task import = sink?.Invoke(accepted.ReadAllAsync(cts.Token)) ?? Task.CompletedTask;
             try
             {
@@ -530,7 +529,8 @@ public class MigrationRunner
             }
         }
 
-        private async Task ReadAsync(string usersPath, BatchChannel<(ExportRecord<Auth0User>, string, long)> writer, CancellationToken cancellationToken)
+        // The reader's stage also does the password lookup: the map stage, which writes the files too, has more to do.
+        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
         {
             try
             {
@@ -538,7 +538,11 @@ public class MigrationRunner
                 long position = 0;
                 await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
                 {
-                    await writer.WriteAsync((record, source.Name, position), cancellationToken).ConfigureAwait(false);
+                    if (join(record.Value, position) is { } result)
+                    {
+                        await writer.WriteAsync((record, source.Name, position, result), cancellationToken).ConfigureAwait(false);
+                    }
+
                     position++;
                 }
 
@@ -551,17 +555,12 @@ public class MigrationRunner
             }
         }
 
-        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position)> reader, Func<Auth0User?, long, PasswordJoinResult?> joinOf, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)> reader, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             try
             {
-                await foreach (var (record, source, position) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var (record, source, position, join) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    if (joinOf(record.Value, position) is not { } join)
-                    {
-                        continue;
-                    }
-
                     report.UsersRead++;
                     if (report.UsersRead % ProgressEvery == 0)
                     {
