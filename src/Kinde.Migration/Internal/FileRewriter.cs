@@ -5,8 +5,12 @@ internal static class FileRewriter
 {
     /// <summary>Rewrites <paramref name="path"/> without the given ranges (sorted, not overlapping) into an owner-only
     /// file put in its place.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="ranges">The byte ranges to take out.</param>
+    /// <param name="durable">Whether the new file is flushed to disk before it replaces the old one (as the import files
+    /// are when they are closed).</param>
     /// <returns>How many line ends the removed bytes held.</returns>
-    public static long RemoveRanges(string path, IReadOnlyList<(long Offset, long Length)> ranges)
+    public static long RemoveRanges(string path, IReadOnlyList<(long Offset, long Length)> ranges, bool durable)
     {
         string temporary = path + ".rewrite";
         long lineEnds = 0;
@@ -23,7 +27,7 @@ internal static class FileRewriter
             }
 
             Copy(source, target, ToTheEnd, buffer, count: false, ref lineEnds);
-            target.Flush(flushToDisk: true);
+            target.Flush(flushToDisk: durable);
         }
 
         File.Move(temporary, path, overwrite: true);

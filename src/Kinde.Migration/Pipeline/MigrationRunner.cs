@@ -296,14 +296,25 @@ public class MigrationRunner
         if (count > 0)
         {
             Log.UsersRedone(_logger, count);
-            await files.WithdrawAsync(withdrawnFromFiles).ConfigureAwait(false);
+            run.Phase = "converting again";
+            progress?.Report(new MigrationProgress(run.Phase, report.UsersRead, report.UsersAccepted, report.UsersRejected));
+
+            // The files are rewritten while the export is read again; the first user converted again waits for it.
+            Task withdrawal = Task.Run(() => files.WithdrawAsync(withdrawnFromFiles), cancellationToken);
             run.Effects = null;
             run.SharedEmails = shared;
+            run.WriteDirectly = async (user, token) =>
+            {
+                await withdrawal.ConfigureAwait(false);
+                await files.WriteAsync(user, token).ConfigureAwait(false);
+            };
             await run.PumpAsync(
                 usersPath,
-                (_, position) => !affected[position] ? null : index is null ? default : index.ResolveFinal((int)position),
+                (_, position) => index is null ? default : index.ResolveFinal((int)position),
                 sink: null,
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                only: position => affected[position]).ConfigureAwait(false);
+            await withdrawal.ConfigureAwait(false);
         }
 
         index?.MarkTakenByFinalOutcomes();
@@ -362,6 +373,9 @@ public class MigrationRunner
         private readonly long[] _joinedBy = new long[3];
         private static readonly int FateCount = Enum.GetValues<MetadataKeyFate>().Length;
 
+        /// <summary>Gets or sets the phase progress reports name.</summary>
+        public string Phase { get; set; } = "converting";
+
         /// <summary>Gets or sets the emails several users share (by <see cref="KeyHash.OfEmail"/>), with how many share each.</summary>
         public Dictionary<ulong, int> SharedEmails { get; set; } = [];
 
@@ -390,16 +404,17 @@ public class MigrationRunner
         /// <see cref="WriteDirectly"/>), over bounded channels.</summary>
         /// <param name="usersPath">The user export.</param>
         /// <param name="join">A record's join result, by its user (<see langword="null"/> if unreadable) and place in the
-        /// export; <see langword="null"/> to leave the record out.</param>
+        /// export (0 for the first record).</param>
         /// <param name="sink">Consumes the accepted users; <see langword="null"/> with <see cref="WriteDirectly"/>.</param>
         /// <param name="cancellationToken">Stops the run.</param>
-        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken)
+        /// <param name="only">The places of the only records to convert; every record when <see langword="null"/>.</param>
+        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken, Func<long, bool>? only = null)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
             var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            Task read = Task.Run(() => ReadAsync(usersPath, join, records, cts.Token), cts.Token);
+            Task read = Task.Run(() => ReadAsync(usersPath, join, only, records, cts.Token), cts.Token);
             Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
             Task import = sink?.Invoke(accepted.ReadAllAsync(cts.Token)) ?? Task.CompletedTask;
             try
@@ -530,20 +545,31 @@ public class MigrationRunner
         }
 
         // The reader's stage also does the password lookup: the map stage, which writes the files too, has more to do.
-        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult?> join, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
+        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<long, bool>? only, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
         {
             try
             {
                 await using var source = await ExportSource.OpenAsync(usersPath, cancellationToken).ConfigureAwait(false);
-                long position = 0;
-                await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+                if (only is not null && runner._userReader is Auth0UserReader builtIn)
                 {
-                    if (join(record.Value, position) is { } result)
+                    // The built-in reader leaves the other records unparsed.
+                    await foreach (var (position, record) in builtIn.ReadOnlyAsync(source, only, cancellationToken).ConfigureAwait(false))
                     {
-                        await writer.WriteAsync((record, source.Name, position, result), cancellationToken).ConfigureAwait(false);
+                        await writer.WriteAsync((record, source.Name, position, join(record.Value, position)), cancellationToken).ConfigureAwait(false);
                     }
+                }
+                else
+                {
+                    long position = 0;
+                    await foreach (var record in runner._userReader.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+                    {
+                        if (only?.Invoke(position) != false)
+                        {
+                            await writer.WriteAsync((record, source.Name, position, join(record.Value, position)), cancellationToken).ConfigureAwait(false);
+                        }
 
-                    position++;
+                        position++;
+                    }
                 }
 
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -564,7 +590,7 @@ public class MigrationRunner
                     report.UsersRead++;
                     if (report.UsersRead % ProgressEvery == 0)
                     {
-                        progress?.Report(new MigrationProgress("converting", report.UsersRead, report.UsersAccepted, report.UsersRejected));
+                        progress?.Report(new MigrationProgress(Phase, report.UsersRead, report.UsersAccepted, report.UsersRejected));
                     }
 
                     if (record.Value is not { } user)

@@ -117,7 +117,7 @@ internal sealed class RejectedRecordsWriter : IDisposable
 
         Flush();
         _file.Dispose();
-        FileRewriter.RemoveRanges(Path, ranges);
+        FileRewriter.RemoveRanges(Path, ranges, durable: false);
         Count -= ranges.Count;
         _file = OwnerOnlyFile.Create(Path, FileMode.Append);
         _flushed = _file.Length;

@@ -102,6 +102,33 @@ public class SinglePassTests
     }
 
     [Test]
+    public async Task Differential_HostReader_SecondReadConvertsTheSameUsers()
+    {
+        var (groups, hashes) = ConflictScenario();
+        string users = _dir.Write("users.ndjson", Layout(groups, 3, reverse: false, roundRobin: false));
+        string hashPath = _dir.Write("hashes.ndjson", string.Join("\n", hashes) + "\n");
+
+        var (two, one) = await RunBothAsync(users, hashPath, new Setup { HostReader = true, MaxFileBytes = 2048 });
+
+        AssertSameResults(two, one);
+        AssertScenarioExercised(two, one, DuplicateEmailPolicy.Merge);
+        Assert.That(one.Phases, Is.EqualTo(new[] { "indexing passwords", "converting again", "done" }).Or.EqualTo(new[] { "indexing passwords", "converting", "converting again", "done" }), "the second read is reported as its own phase");
+        Assert.That(two.Phases, Has.No.Member("converting again"));
+    }
+
+    [Test]
+    public async Task SinglePass_WithoutConflicts_ReadsTheUsersOnce()
+    {
+        string users = _dir.Write("users.ndjson", "{\"user_id\":\"auth0|a\",\"email\":\"a@example.com\"}\n{\"user_id\":\"google-oauth2|b\",\"email\":\"b@example.com\"}\n");
+
+        var one = await RunAsync("single-pass", singlePass: true, users, null, new Setup());
+
+        Assert.That(one.Redone, Is.Null, "nobody to convert again");
+        Assert.That(one.Phases, Has.No.Member("converting again"));
+        Assert.That(one.Report.UsersAccepted, Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task Differential_GzippedUsersAndHashesSpilledToDisk_SameResultsAsTwoPasses()
     {
         var (groups, hashes) = ConflictScenario();
@@ -793,7 +820,7 @@ public class SinglePassTests
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             }
 
-            long lineEnds = FileRewriter.RemoveRanges(path, ranges);
+            long lineEnds = FileRewriter.RemoveRanges(path, ranges, durable: round % 2 == 0);
 
             var expected = new List<byte>();
             long expectedLineEnds = 0, next = 0;
@@ -819,7 +846,7 @@ public class SinglePassTests
     public void FileRewriter_RemoveRanges_PastTheEnd_Throws_AndLeavesTheFileAsItWas()
     {
         string path = _dir.Write("short.txt", "line one\nline two\n");
-        Assert.Throws<IOException>(() => FileRewriter.RemoveRanges(path, [(5, 4), (15, 10)]));
+        Assert.Throws<IOException>(() => FileRewriter.RemoveRanges(path, [(5, 4), (15, 10)], durable: false));
         Assert.That(File.ReadAllText(path), Is.EqualTo("line one\nline two\n"));
     }
 
@@ -862,6 +889,9 @@ public class SinglePassTests
         public string OrganizationsPath { get; init; } = "app_metadata.external_org_ids";
 
         public Action<UserMapperChain>? Mappers { get; init; }
+
+        /// <summary>Gets a value indicating whether users are read through a host's own reader (not the built-in one).</summary>
+        public bool HostReader { get; init; }
     }
 
     /// <param name="Report">The report returned.</param>
@@ -872,6 +902,7 @@ public class SinglePassTests
     /// <param name="RejectedLines">The lines of rejected.ndjson, in order.</param>
     /// <param name="Organizations">organizations.csv, if written.</param>
     /// <param name="Redone">How many users the single pass converted again (null when it logged none).</param>
+    /// <param name="Phases">The progress phases reported, in order.</param>
     private sealed record RunResult(
         MigrationReport Report,
         string ReportJson,
@@ -880,7 +911,34 @@ public class SinglePassTests
         List<string> UserRecords,
         List<string> RejectedLines,
         string? Organizations,
-        int? Redone);
+        int? Redone,
+        List<string> Phases);
+
+    /// <summary>A host's own reader: the runner cannot skip parsing on its second read, and must still convert again
+    /// exactly the users at the right places.</summary>
+    private sealed class HostReader : IAuth0UserReader
+    {
+        private readonly Auth0UserReader _inner = new();
+
+        public IAsyncEnumerable<ExportRecord<Auth0User>> ReadAsync(ExportSource source, CancellationToken cancellationToken = default) =>
+            _inner.ReadAsync(source, cancellationToken);
+    }
+
+    private sealed class PhaseRecorder : IProgress<MigrationProgress>
+    {
+        public List<string> Phases { get; } = [];
+
+        public void Report(MigrationProgress value)
+        {
+            lock (Phases)
+            {
+                if (Phases.Count == 0 || Phases[^1] != value.Phase)
+                {
+                    Phases.Add(value.Phase);
+                }
+            }
+        }
+    }
 
     /// <summary>Makes the runner take its two-pass path while writing the same files.</summary>
     private sealed class TwoPassImporter(KindeImportFilesImporter files) : IKindeImporter
@@ -942,9 +1000,10 @@ public class SinglePassTests
         setup.Mappers?.Invoke(chain);
         var files = new KindeImportFilesImporter(setup.Format, setup.MaxFileBytes);
         var logger = new RedoLogger();
-        var runner = new MigrationRunner(options, chain.Build(new DefaultUserMapper(options.Mapping)), singlePass ? files : new TwoPassImporter(files), logger: logger);
+        var runner = new MigrationRunner(options, chain.Build(new DefaultUserMapper(options.Mapping)), singlePass ? files : new TwoPassImporter(files), setup.HostReader ? new HostReader() : null, logger: logger);
 
-        MigrationReport report = await runner.RunAsync(users, hashes);
+        var phases = new PhaseRecorder();
+        MigrationReport report = await runner.RunAsync(users, hashes, phases);
 
         var reportJson = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "report.json")))!.AsObject();
         foreach (string key in new[] { "started_at", "finished_at", "duration_seconds", "files" })
@@ -971,7 +1030,8 @@ public class SinglePassTests
             ReadRecords(userFiles, setup.Format),
             [.. File.ReadAllLines(Path.Combine(output, "rejected.ndjson"))],
             File.Exists(organizations) ? await File.ReadAllTextAsync(organizations) : null,
-            logger.Redone);
+            logger.Redone,
+            phases.Phases);
     }
 
     private static void AssertSameResults(RunResult two, RunResult one)

@@ -44,6 +44,23 @@ public sealed class Auth0UserReader : IAuth0UserReader
         }
     }
 
+    /// <summary>Reads only the records at the places <paramref name="wanted"/> names (0 for the first record); the
+    /// others are framed but not parsed. The single pass's second read, of the few users a later one changed.</summary>
+    internal async IAsyncEnumerable<(long Position, ExportRecord<Auth0User> Record)> ReadOnlyAsync(ExportSource source, Func<long, bool> wanted, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
+        long position = 0;
+        await foreach (Frame frame in FramesAsync(framer, cancellationToken).ConfigureAwait(false))
+        {
+            if (wanted(position))
+            {
+                yield return (position, ToRecord(frame, source.Name, framer.PositionKind));
+            }
+
+            position++;
+        }
+    }
+
     private static async IAsyncEnumerable<Frame> FramesAsync(IRecordFramer framer, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)

@@ -283,7 +283,7 @@ public sealed class KindeImportFileWriter : IAsyncDisposable
 
             if (ranges.Count > 0)
             {
-                FileRewriter.RemoveRanges(_paths[file], ranges);
+                FileRewriter.RemoveRanges(_paths[file], ranges, durable: true);
                 UsersWritten -= ranges.Count;
                 if (left == 0)
                 {
