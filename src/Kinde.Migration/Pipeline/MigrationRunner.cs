@@ -313,7 +313,8 @@ public class MigrationRunner
                 (_, position) => index is null ? default : index.ResolveFinal((int)position),
                 sink: null,
                 cancellationToken,
-                only: position => affected[position]).ConfigureAwait(false);
+                only: position => affected[position],
+                onlyUpTo: Array.LastIndexOf(affected, true)).ConfigureAwait(false);
             await withdrawal.ConfigureAwait(false);
         }
 
@@ -408,13 +409,14 @@ public class MigrationRunner
         /// <param name="sink">Consumes the accepted users; <see langword="null"/> with <see cref="WriteDirectly"/>.</param>
         /// <param name="cancellationToken">Stops the run.</param>
         /// <param name="only">The places of the only records to convert; every record when <see langword="null"/>.</param>
-        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken, Func<long, bool>? only = null)
+        /// <param name="onlyUpTo">With <paramref name="only"/>, the last of those places: the read can stop there.</param>
+        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken, Func<long, bool>? only = null, long onlyUpTo = long.MaxValue)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
             var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            Task read = Task.Run(() => ReadAsync(usersPath, join, only, records, cts.Token), cts.Token);
+            Task read = Task.Run(() => ReadAsync(usersPath, join, only, onlyUpTo, records, cts.Token), cts.Token);
             Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
             Task import = sink?.Invoke(accepted.ReadAllAsync(cts.Token)) ?? Task.CompletedTask;
             try
@@ -545,7 +547,7 @@ public class MigrationRunner
         }
 
         // The reader's stage also does the password lookup: the map stage, which writes the files too, has more to do.
-        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<long, bool>? only, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
+        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<long, bool>? only, long onlyUpTo, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
         {
             try
             {
@@ -553,7 +555,7 @@ public class MigrationRunner
                 if (only is not null && runner._userReader is Auth0UserReader builtIn)
                 {
                     // The built-in reader leaves the other records unparsed.
-                    await foreach (var (position, record) in builtIn.ReadOnlyAsync(source, only, cancellationToken).ConfigureAwait(false))
+                    await foreach (var (position, record) in builtIn.ReadOnlyAsync(source, only, onlyUpTo, cancellationToken).ConfigureAwait(false))
                     {
                         await writer.WriteAsync((record, source.Name, position, join(record.Value, position)), cancellationToken).ConfigureAwait(false);
                     }

@@ -44,20 +44,25 @@ public sealed class Auth0UserReader : IAuth0UserReader
         }
     }
 
-    /// <summary>Reads only the records at the places <paramref name="wanted"/> names (0 for the first record); the
-    /// others are framed but not parsed. The single pass's second read, of the few users a later one changed.</summary>
-    internal async IAsyncEnumerable<(long Position, ExportRecord<Auth0User> Record)> ReadOnlyAsync(ExportSource source, Func<long, bool> wanted, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Reads only the records at the places <paramref name="wanted"/> names (0 for the first record), up to
+    /// <paramref name="last"/>; the others are framed but not parsed, and nothing after <paramref name="last"/> is read.
+    /// The single pass's second read, of the few users a later one changed.</summary>
+    internal async IAsyncEnumerable<(long Position, ExportRecord<Auth0User> Record)> ReadOnlyAsync(ExportSource source, Func<long, bool> wanted, long last, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using IRecordFramer framer = RecordFramers.Create(source, _options.MaxRecordBytes, _keys);
-        long position = 0;
-        await foreach (Frame frame in FramesAsync(framer, cancellationToken).ConfigureAwait(false))
+        for (long position = 0; position <= last; position++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            Frame frame = await framer.NextAsync(cancellationToken).ConfigureAwait(false);
+            if (frame.Kind == FrameKind.End)
+            {
+                yield break;
+            }
+
             if (wanted(position))
             {
                 yield return (position, ToRecord(frame, source.Name, framer.PositionKind));
             }
-
-            position++;
         }
     }
 
