@@ -21,7 +21,9 @@ namespace Kinde.Migration.Pipeline;
 /// it did is noted (a few bytes a user). At the end, the users a later user changed — another claim on their hash, or
 /// their email shared — are taken out of the files, <c>rejected.ndjson</c> and the counts, read again (only when
 /// there are any) and converted with every claim and email known, exactly as the two-pass way would convert them;
-/// they are written at the end of the files. A custom mapper is called twice for such a user.</para>
+/// they are written at the end of the files. A custom mapper is called twice for such a user. One result can differ
+/// from two passes: when two users want the same username, the first to be validated takes it, and the order differs
+/// for users converted again.</para>
 /// <para><b>Any other importer</b> (the Management API, a host's own) gets each user once, so the user export is
 /// read twice: the first pass, run while the hash export is being indexed, only notes per user which hash it would
 /// take and how many users share each email; the second converts. A merge group is held until its last member has
