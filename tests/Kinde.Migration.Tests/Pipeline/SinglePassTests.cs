@@ -335,6 +335,138 @@ public class SinglePassTests
     private const int GeneratedUserCount = 3000;
     private const int GeneratedBrokenLines = 25;
 
+    // ------------------------------------------------------------------------------------------------------------
+    // Review: edge inputs and failure handling of the single pass.
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// <summary>Edge inputs: an empty export; every user withdrawn (all share one email), each user alone bigger than
+    /// the file limit; organizations in CSV; a JSON-array export; every mode with import files; no hash export.</summary>
+    [TestCase("empty", MigrationMode.WithPasswords, KindeImportFileFormat.NdJson, DuplicateEmailPolicy.Merge, false)]
+    [TestCase("empty-array", MigrationMode.WithPasswords, KindeImportFileFormat.Csv, DuplicateEmailPolicy.Merge, false)]
+    [TestCase("all-share", MigrationMode.WithPasswords, KindeImportFileFormat.NdJson, DuplicateEmailPolicy.Merge, true)]
+    [TestCase("all-share", MigrationMode.WithPasswords, KindeImportFileFormat.Csv, DuplicateEmailPolicy.Reject, true)]
+    [TestCase("all-share", MigrationMode.UsersOnly, KindeImportFileFormat.Csv, DuplicateEmailPolicy.Reject, true)]
+    [TestCase("all-share", MigrationMode.NoPasswords, KindeImportFileFormat.NdJson, DuplicateEmailPolicy.Reject, true)]
+    [TestCase("all-share", MigrationMode.Passwordless, KindeImportFileFormat.Csv, DuplicateEmailPolicy.Reject, true)]
+    [TestCase("all-share-array", MigrationMode.WithPasswords, KindeImportFileFormat.Csv, DuplicateEmailPolicy.Reject, true)]
+    [TestCase("all-share-array", MigrationMode.Passwordless, KindeImportFileFormat.NdJson, DuplicateEmailPolicy.Reject, true)]
+    public async Task Review_EdgeInputs_SameResultsAsTwoPasses(string input, MigrationMode mode, KindeImportFileFormat format, DuplicateEmailPolicy policy, bool expectRedo)
+    {
+        var lines = new List<string>();
+        if (input.StartsWith("all-share", StringComparison.Ordinal))
+        {
+            for (int n = 0; n < 12; n++)
+            {
+                lines.Add(Line(new JsonObject
+                {
+                    ["user_id"] = n % 2 == 0 ? "auth0|share" + n : "google-oauth2|share" + n,
+                    ["email"] = n % 3 == 0 ? "Everyone@Example.com" : "everyone@example.com",
+                    ["given_name"] = "Name" + n,
+                    ["app_metadata"] = new JsonObject
+                    {
+                        ["external_org_ids"] = new JsonArray([.. Enumerable.Range(0, format == KindeImportFileFormat.Csv ? 3 : 30).Select(i => (JsonNode)("org_with_a_rather_long_external_id_" + ((n + i) % 40)))]),
+                        ["roles"] = new JsonArray("member"),
+                    },
+                }));
+            }
+
+            lines.Add("{not json");
+        }
+
+        string content = input.EndsWith("array", StringComparison.Ordinal)
+            ? "[" + string.Join(",\n", lines.Where(l => l != "{not json")) + "]\n"
+            : lines.Count == 0 ? string.Empty : string.Join("\n", lines) + "\n";
+        string users = _dir.Write(input.EndsWith("array", StringComparison.Ordinal) ? "users.json" : "users.ndjson", content);
+        string hashes = _dir.Write("hashes.ndjson", string.Join("\n", Enumerable.Range(0, 12).Where(n => n % 2 == 0).Select(n => Hash("share" + n, "everyone@example.com", n))) + "\n");
+
+        var (two, one) = await RunBothAsync(users, input == "all-share" && mode == MigrationMode.UsersOnly ? null : hashes, new Setup { Mode = mode, Format = format, Policy = policy, MaxFileBytes = 1024 }, expectRedo);
+
+        AssertSameResults(two, one);
+        Assert.That(one.Report.UsersRead, Is.EqualTo(one.Report.UsersAccepted + one.Report.UsersRejected + one.Report.UsersMerged));
+    }
+
+    /// <summary>The second read fails (a host's reader throws; an I/O error) while the files are being rewritten in the
+    /// background: once the run has failed, no output file may still be open, and no <c>*.rewrite</c> left.</summary>
+    [Test]
+    [Platform("Linux")]
+    public async Task Review_SecondReadFails_WhileFilesAreRewritten_LeavesNoOutputFileOpen()
+    {
+        var lines = new List<string>();
+        for (int n = 0; n < 4000; n++)
+        {
+            lines.Add(Line(new JsonObject
+            {
+                ["user_id"] = "google-oauth2|u" + n,
+                ["email"] = $"pair{n / 2}@example.com",
+                ["given_name"] = "Name" + n,
+            }));
+        }
+
+        string users = _dir.Write("users.ndjson", string.Join("\n", lines) + "\n");
+        string output = _dir.File("out");
+        var options = new MigrationOptions { OutputDirectory = output, ChannelCapacity = 4 };
+        var reader = new FailingSecondReadReader(output);
+        var runner = new MigrationRunner(options, new DefaultUserMapper(options.Mapping), new KindeImportFilesImporter(KindeImportFileFormat.NdJson, 1024), reader);
+
+        Assert.That(async () => await runner.RunAsync(users), Throws.InstanceOf<IOException>().With.Message.Contains("second read"));
+
+        // Whatever the run started must be over once it has thrown; give a stray background task time to show itself.
+        await Task.Delay(3000);
+        var open = OpenFilesUnder(output);
+        Assert.That(open, Is.Empty, "files of the output directory still open after the run failed");
+        Assert.That(Directory.GetFiles(output, "*.rewrite"), Is.Empty);
+    }
+
+    private static List<string> OpenFilesUnder(string directory)
+    {
+        var open = new List<string>();
+        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith(directory, StringComparison.Ordinal))
+                {
+                    open.Add(target);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return open;
+    }
+
+    /// <summary>A host's reader whose second read fails as soon as the background rewrite of the files has begun
+    /// (a <c>*.rewrite</c> file exists), so that the failure reliably meets the rewrite in progress.</summary>
+    private sealed class FailingSecondReadReader(string output) : IAuth0UserReader
+    {
+        private readonly Auth0UserReader _inner = new();
+        private int _reads;
+
+        public IAsyncEnumerable<ExportRecord<Auth0User>> ReadAsync(ExportSource source, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _reads) == 1 ? _inner.ReadAsync(source, cancellationToken) : Fail(output);
+
+#pragma warning disable CS1998
+        private static async IAsyncEnumerable<ExportRecord<Auth0User>> Fail(string output)
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (Directory.GetFiles(output, "*.rewrite").Length == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.SpinWait(100);
+            }
+
+            throw new IOException("the second read failed (test)");
+#pragma warning disable CS0162
+            yield break;
+#pragma warning restore CS0162
+        }
+#pragma warning restore CS1998
+    }
+
     private static readonly Lazy<(string Users, string Hashes)> GeneratedConflicts = new(() => ConflictHeavyExport(seed: 20260101, GeneratedUserCount));
 
     // ------------------------------------------------------------------------------------------------------------
