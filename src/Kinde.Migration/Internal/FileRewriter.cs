@@ -14,23 +14,33 @@ internal static class FileRewriter
     {
         string temporary = path + ".rewrite";
         long lineEnds = 0;
-        using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024))
-        using (var target = OwnerOnlyFile.Create(temporary, FileMode.CreateNew))
+        try
         {
-            byte[] buffer = new byte[64 * 1024];
-            long position = 0;
-            foreach (var (offset, length) in ranges)
+            using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024))
+            using (var target = OwnerOnlyFile.Create(temporary, FileMode.CreateNew))
             {
-                Copy(source, target, offset - position, buffer, count: false, ref lineEnds);
-                Copy(source, null, length, buffer, count: true, ref lineEnds);
-                position = offset + length;
+                byte[] buffer = new byte[64 * 1024];
+                long position = 0;
+                foreach (var (offset, length) in ranges)
+                {
+                    Copy(source, target, offset - position, buffer, count: false, ref lineEnds);
+                    Copy(source, null, length, buffer, count: true, ref lineEnds);
+                    position = offset + length;
+                }
+
+                Copy(source, target, ToTheEnd, buffer, count: false, ref lineEnds);
+                target.Flush(flushToDisk: durable);
             }
 
-            Copy(source, target, ToTheEnd, buffer, count: false, ref lineEnds);
-            target.Flush(flushToDisk: durable);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // The copy can hold hashes: it does not outlive a failure.
+            File.Delete(temporary);
+            throw;
         }
 
-        File.Move(temporary, path, overwrite: true);
         return lineEnds;
     }
 

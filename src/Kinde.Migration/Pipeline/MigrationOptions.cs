@@ -28,9 +28,9 @@ public sealed class MigrationOptions
     /// an owner-only temporary file.</summary>
     /// <remarks>Records are kept in a compact binary form, about 200 bytes for a bcrypt record of an Auth0 export
     /// (half its JSON text), so the default holds about 170,000 in memory. Beyond this threshold the join's memory
-    /// still grows, but only by its index: about 64 bytes a hash record, and about 30 bytes a user when converting
-    /// into import files in one pass (12 bytes a user, plus 32 while the user export is first scanned, for the
-    /// two-pass importers).</remarks>
+    /// still grows, but only by its index: about 64 bytes a hash record, and about 30 bytes a user (more with
+    /// organizations or many metadata keys) when converting into import files in one pass; 12 bytes a user, plus 32
+    /// while the user export is first read, for the two-pass importers.</remarks>
     /// <value>The default value is 32 MiB.</value>
     [Range(0, long.MaxValue)]
     public long HashIndexMemoryBytes { get; set; } = 32L * 1024 * 1024;

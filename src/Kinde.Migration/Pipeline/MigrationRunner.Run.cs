@@ -505,7 +505,20 @@ public partial class MigrationRunner
                 report.MetadataKeys[key] = fates = new SortedDictionary<MetadataKeyFate, long>();
             }
 
-            fates[fate] = fates.TryGetValue(fate, out long n) ? n + count : count;
+            long total = fates.TryGetValue(fate, out long n) ? n + count : count;
+            if (total == 0 && count < 0)
+            {
+                // A withdrawn user took back the only count.
+                fates.Remove(fate);
+                if (fates.Count == 0)
+                {
+                    report.MetadataKeys.Remove(key);
+                }
+            }
+            else
+            {
+                fates[fate] = total;
+            }
         }
     }
 

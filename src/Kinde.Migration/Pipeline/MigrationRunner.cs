@@ -306,13 +306,23 @@ public partial class MigrationRunner
                 await withdrawal.ConfigureAwait(false);
                 await files.WriteAsync(user, token).ConfigureAwait(false);
             };
-            await run.PumpAsync(
-                usersPath,
-                (_, position) => index is null ? default : index.ResolveFinal((int)position),
-                sink: null,
-                cancellationToken,
-                only: position => affected[position],
-                onlyUpTo: Array.LastIndexOf(affected, true)).ConfigureAwait(false);
+            try
+            {
+                await run.PumpAsync(
+                    usersPath,
+                    (_, position) => index is null ? default : index.ResolveFinal((int)position),
+                    sink: null,
+                    cancellationToken,
+                    only: position => affected[position],
+                    onlyUpTo: Array.LastIndexOf(affected, true)).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The files are not disposed while the rewrite still works on them.
+                await withdrawal.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+
             await withdrawal.ConfigureAwait(false);
         }
 

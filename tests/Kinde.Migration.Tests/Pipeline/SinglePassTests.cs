@@ -980,6 +980,37 @@ public class SinglePassTests
         string path = _dir.Write("short.txt", "line one\nline two\n");
         Assert.Throws<IOException>(() => FileRewriter.RemoveRanges(path, [(5, 4), (15, 10)], durable: false));
         Assert.That(File.ReadAllText(path), Is.EqualTo("line one\nline two\n"));
+        Assert.That(File.Exists(path + ".rewrite"), Is.False, "the partial copy is deleted");
+    }
+
+    /// <summary>A custom mapper's undefined fate, counted only for a user whose join a later user changes: taking it back
+    /// must leave no zero count in report.json.</summary>
+    [Test]
+    public async Task Differential_UndefinedFateOfAWithdrawnUser_LeavesNoZeroCount()
+    {
+        // The Google user comes first and takes the hash by email; the database user then claims it by id.
+        string users = _dir.Write("users.ndjson",
+            "{\"user_id\":\"google-oauth2|g1\",\"email\":\"shared@example.com\"}\n" +
+            "{\"user_id\":\"auth0|5b82727158f410ba7cc2e151\",\"email\":\"other@example.com\"}\n");
+        string hashes = _dir.Write("hashes.ndjson",
+            "{\"_id\":{\"$oid\":\"5b82727158f410ba7cc2e151\"},\"email\":\"shared@example.com\",\"passwordHash\":\"$2b$10$7gq84N5bx7rSH7g3uos7gAoXrwvQueveFFTV.Xoh2aC8.7z9enecm\"}\n");
+        var setup = new Setup
+        {
+            Mappers = chain => chain.Use(async (source, context, next, ct) =>
+            {
+                if (context.PasswordJoin.Outcome == PasswordJoinOutcome.ByEmail)
+                {
+                    context.RecordMetadataFate("custom.undefined", (MetadataKeyFate)9);
+                }
+
+                return await next();
+            }),
+        };
+
+        var (two, one) = await RunBothAsync(users, hashes, setup);
+
+        AssertSameResults(two, one);
+        Assert.That(one.Report.MetadataKeys.ContainsKey("custom.undefined"), Is.False, "nobody ends joined by email");
     }
 
     [Test]
