@@ -24,7 +24,6 @@ internal sealed class PasswordHashIndex : IDisposable
 {
     private const int NotFound = -1;
     private const int SeveralHashesShareEmail = -2;
-    private const int LookUpAgain = -3;
 
     private readonly HashRecordStore _store;
     private readonly LowCardinalityStrings _strings = new();
@@ -40,13 +39,11 @@ internal sealed class PasswordHashIndex : IDisposable
     private byte[] _emailClaims = [];
     private bool[] _used = [];
 
-    // Per user, by place in the export: what the first pass found (a slot << 1, | 1 when found by email; or one of
-    // the negative constants), and a fingerprint of the keys it was found with (12 bytes a user).
-    private int[] _found = [];
+    // Two passes: per user, by place in the export, a fingerprint of the keys its claim was made with.
     private ulong[] _fingerprints = [];
 
-    // Single pass (ClaimAndResolve), per user by place: the slot matched (or a negative constant), and a byte holding
-    // how it was matched (a Match… constant, low two bits) and the outcome given then (the bits above): 5 bytes a user.
+    // Per user, by place in the export: the slot its claim matched (or a negative constant), and a byte holding how it
+    // was matched (a Match… constant, low two bits) and, in the single pass, the outcome given then (the bits above).
     private readonly List<int> _matchSlot = [];
     private readonly List<byte> _match = [];
     private const byte MatchNone = 0;
@@ -131,7 +128,6 @@ internal sealed class PasswordHashIndex : IDisposable
     /// remembers what was found for each user so that <see cref="Resolve"/> need not look it up again.</summary>
     public void ClaimAll(UserKeyLog users)
     {
-        _found = new int[users.Count];
         _fingerprints = new ulong[users.Count];
         IReadOnlyList<(int User, HashedKey Id)> linked = users.Linked;
         int next = 0;
@@ -140,29 +136,22 @@ internal sealed class PasswordHashIndex : IDisposable
             var (id, email) = users[user];
             _fingerprints[user] = Fingerprint(id, email);
             int slot = FindId(id);
-            _found[user] = slot >= 0 ? slot << 1 : NotFound;
+            byte match = slot >= 0 ? MatchId : MatchNone;
             for (; next < linked.Count && linked[next].User == user; next++)
             {
                 if (slot < 0 && FindId(linked[next].Id) is int linkedSlot and >= 0)
                 {
-                    // Rare, and the fingerprint does not cover identities: looked up again in the second pass.
-                    slot = linkedSlot;
-                    _found[user] = LookUpAgain;
+                    (slot, match) = (linkedSlot, MatchLinked);
                 }
             }
 
-            if (slot >= 0)
+            if (slot < 0)
             {
-                _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
-                continue;
+                slot = FindByEmail(email);
+                match = slot == NotFound ? MatchNone : MatchEmail;
             }
 
-            slot = FindByEmail(email);
-            _found[user] = slot >= 0 ? (slot << 1) | 1 : slot;
-            if (slot >= 0)
-            {
-                _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
-            }
+            Claim(slot, match);
         }
     }
 
@@ -174,28 +163,26 @@ internal sealed class PasswordHashIndex : IDisposable
     {
         var id = HashedKey.OfAuth0Id(user.UserId);
         var email = HashedKey.OfEmail(user.Email);
+        byte match;
         int slot;
-        bool linked = false;
-        if (position < _found.Length && _found[position] != LookUpAgain && _fingerprints[position] == Fingerprint(id, email))
+        if (position < _fingerprints.Length && (_match[(int)position] & 3) != MatchLinked && _fingerprints[position] == Fingerprint(id, email))
         {
-            int found = _found[position];
-            slot = found >= 0 && (found & 1) == 0 ? found >> 1 : -1;
-            if (slot < 0)
-            {
-                return ResolveByEmail(found >= 0 ? found >> 1 : found);
-            }
+            (match, slot) = ((byte)(_match[(int)position] & 3), _matchSlot[(int)position]);
         }
         else
         {
-            slot = FindById(user, id, out linked);
+            // Another record than the first pass saw at this place, or a match by a linked identity, which the
+            // fingerprint does not cover: looked up again.
+            (match, slot) = Find(user, id, email);
         }
 
-        if (slot >= 0)
+        PasswordJoinResult result = ResultOf(OutcomeOf(match, slot), slot);
+        if (result.Hash is not null)
         {
-            return _idClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, linked ? PasswordJoinOutcome.ByLinkedIdentity : PasswordJoinOutcome.ById);
+            _used[slot] = true;
         }
 
-        return ResolveByEmail(FindByEmail(email));
+        return result;
     }
 
     /// <summary>Single pass: claims the user's hash (by id, a linked identity, or failing both, email) and resolves it
@@ -205,30 +192,10 @@ internal sealed class PasswordHashIndex : IDisposable
     /// <param name="user">The next user of the export; <see langword="null"/> for a record that could not be read.</param>
     public PasswordJoinResult ClaimAndResolve(Auth0User? user)
     {
-        byte match = MatchNone;
-        int slot = NotFound;
-        if (user is not null)
-        {
-            slot = FindById(user, HashedKey.OfAuth0Id(user.UserId), out bool linked);
-            if (slot >= 0)
-            {
-                match = linked ? MatchLinked : MatchId;
-                _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
-            }
-            else
-            {
-                slot = FindByEmail(HashedKey.OfEmail(user.Email));
-                match = slot == NotFound ? MatchNone : MatchEmail;
-                if (slot >= 0)
-                {
-                    _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
-                }
-            }
-        }
-
+        var (match, slot) = user is null ? (MatchNone, NotFound) : Find(user, HashedKey.OfAuth0Id(user.UserId), HashedKey.OfEmail(user.Email));
+        Claim(slot, match);
         PasswordJoinOutcome outcome = OutcomeOf(match, slot);
-        _matchSlot.Add(slot);
-        _match.Add((byte)(match | ((int)outcome << 2)));
+        _match[^1] |= (byte)((int)outcome << 2);
         return ResultOf(outcome, slot);
     }
 
@@ -283,10 +250,33 @@ internal sealed class PasswordHashIndex : IDisposable
             ? new(outcome, Load(slot))
             : new(outcome, null);
 
-    private PasswordJoinResult Take(int slot, PasswordJoinOutcome outcome)
+    /// <summary>Counts a user's claim on <paramref name="slot"/> and notes it at the user's place.</summary>
+    private void Claim(int slot, byte match)
     {
-        _used[slot] = true;
-        return new(outcome, Load(slot));
+        if (match is MatchId or MatchLinked)
+        {
+            _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
+        }
+        else if (match == MatchEmail && slot >= 0)
+        {
+            _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+        }
+
+        _matchSlot.Add(slot);
+        _match.Add(match);
+    }
+
+    /// <summary>The user's match: by its id or a linked identity, or failing both by email.</summary>
+    private (byte Match, int Slot) Find(Auth0User user, HashedKey id, HashedKey email)
+    {
+        int slot = FindById(user, id, out bool linked);
+        if (slot >= 0)
+        {
+            return (linked ? MatchLinked : MatchId, slot);
+        }
+
+        slot = FindByEmail(email);
+        return (slot == NotFound ? MatchNone : MatchEmail, slot);
     }
 
     private void Add(Auth0PasswordHash record)
@@ -334,22 +324,6 @@ internal sealed class PasswordHashIndex : IDisposable
     }
 
     private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(_offsets[slot], _lengths[slot]), _strings);
-
-    private PasswordJoinResult ResolveByEmail(int slot)
-    {
-        if (slot == SeveralHashesShareEmail)
-        {
-            return new(PasswordJoinOutcome.Ambiguous, null);
-        }
-
-        if (slot < 0 || _idClaims[slot] > 0)
-        {
-            // A hash that belongs to another user by id is never handed out by email.
-            return new(PasswordJoinOutcome.NotFound, null);
-        }
-
-        return _emailClaims[slot] > 1 ? new(PasswordJoinOutcome.Ambiguous, null) : Take(slot, PasswordJoinOutcome.ByEmail);
-    }
 
     private static ulong Fingerprint(HashedKey id, HashedKey email) => (id.Check * 0x9E3779B97F4A7C15UL) ^ email.Check;
 

@@ -96,30 +96,28 @@ internal sealed class UserKeyLog
     }
 
     /// <summary>The emails (by <see cref="KeyHash.OfEmail"/>) that several users share, with how many share each.</summary>
-    public Dictionary<ulong, int> SharedEmails()
+    public Dictionary<ulong, int> SharedEmails() => SharedKeys(Count, user => this[user].Email.IsNone ? 0 : this[user].Email.Key);
+
+    /// <summary>The keys (0 for none) that occur more than once among <paramref name="count"/> users, with how many
+    /// times each.</summary>
+    internal static Dictionary<ulong, int> SharedKeys(int count, Func<int, ulong> keyOf)
     {
-        int withEmail = 0;
-        for (int user = 0; user < Count; user++)
+        // Sorted to find the shared ones: 8 bytes a user, where a counting dictionary took 28 and doubled while growing.
+        int withKey = 0;
+        for (int user = 0; user < count; user++)
         {
-            withEmail += this[user].Email.IsNone ? 0 : 1;
+            withKey += keyOf(user) == 0 ? 0 : 1;
         }
 
-        var keys = new ulong[withEmail];
-        for (int user = 0, next = 0; user < Count; user++)
+        var keys = new ulong[withKey];
+        for (int user = 0, next = 0; user < count; user++)
         {
-            if (!this[user].Email.IsNone)
+            if (keyOf(user) is var key and not 0)
             {
-                keys[next++] = this[user].Email.Key;
+                keys[next++] = key;
             }
         }
 
-        return SharedKeys(keys);
-    }
-
-    /// <summary>The keys that occur more than once, with how many times each; sorts <paramref name="keys"/>.</summary>
-    internal static Dictionary<ulong, int> SharedKeys(ulong[] keys)
-    {
-        // Sorted to find the shared ones: 8 bytes a user, where a counting dictionary took 28 and doubled while growing.
         Array.Sort(keys);
         var shared = new Dictionary<ulong, int>();
         for (int i = 0; i < keys.Length;)
@@ -172,23 +170,5 @@ internal sealed class EmailKeyLog
     }
 
     /// <inheritdoc cref="UserKeyLog.SharedEmails"/>
-    public Dictionary<ulong, int> SharedEmails()
-    {
-        int withEmail = 0;
-        for (int user = 0; user < Count; user++)
-        {
-            withEmail += this[user] == 0 ? 0 : 1;
-        }
-
-        var keys = new ulong[withEmail];
-        for (int user = 0, next = 0; user < Count; user++)
-        {
-            if (this[user] != 0)
-            {
-                keys[next++] = this[user];
-            }
-        }
-
-        return UserKeyLog.SharedKeys(keys);
-    }
+    public Dictionary<ulong, int> SharedEmails() => UserKeyLog.SharedKeys(Count, user => this[user]);
 }

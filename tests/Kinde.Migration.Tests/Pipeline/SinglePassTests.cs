@@ -411,7 +411,7 @@ public class SinglePassTests
         Assert.That(async () => await runner.RunAsync(users), Throws.InstanceOf<IOException>().With.Message.Contains("second read"));
 
         // Whatever the run started must be over once it has thrown; give a stray background task time to show itself.
-        await Task.Delay(3000);
+        await Task.Delay(500);
         var open = OpenFilesUnder(output);
         Assert.That(open, Is.Empty, "files of the output directory still open after the run failed");
         Assert.That(Directory.GetFiles(output, "*.rewrite"), Is.Empty);
