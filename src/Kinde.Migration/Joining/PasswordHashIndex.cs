@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Kinde.Migration.Auth0;
 using Kinde.Migration.Auth0.Reading;
 using Kinde.Migration.Auth0.Reading.Internal;
@@ -11,13 +12,13 @@ namespace Kinde.Migration.Joining;
 /// <remarks>
 /// <para>Each hash record is stored once, in its compact form (<see cref="HashRecordCodec"/>), in a
 /// <see cref="HashRecordStore"/> (memory up to a threshold, then an owner-only temporary file). The in-memory indexes
-/// hold only 64-bit key hashes and slot numbers in sorted arrays (<see cref="SortedKeyIndex"/>), plus a second
-/// independent 64-bit check hash per key: about 64 bytes per record. A lookup must match both hashes, and the stored
-/// record is read back only for a match.</para>
+/// hold only two independent 64-bit hashes of each key with its slot number (<see cref="KeyTable"/>), and 16 bytes of
+/// state per record: about 70 bytes per record. A lookup must match both hashes, and the stored record is read back
+/// only for a match.</para>
 /// <para>A hash claimed by id by several users, or by email by several users, is ambiguous and no guess is made, so a
 /// user's answer depends on every other user's claims. Two ways to get them: two passes over the user export
 /// (<see cref="ClaimAll"/> with every user's keys first, then <see cref="Resolve"/>), or one
-/// (<see cref="ClaimAndResolve"/> per user with the claims so far, then <see cref="OutcomeChanged"/> finds the users
+/// (<see cref="LookUp"/>, then <see cref="ClaimAndResolve(in Lookup)"/> per user with the claims so far, then <see cref="OutcomeChanged"/> finds the users
 /// whose answer a later claim changed, and <see cref="ResolveFinal"/> gives them the two-pass answer).</para>
 /// </remarks>
 internal sealed class PasswordHashIndex : IDisposable
@@ -28,16 +29,13 @@ internal sealed class PasswordHashIndex : IDisposable
     private readonly HashRecordStore _store;
     private readonly LowCardinalityStrings _strings = new();
     private readonly ArrayBufferWriter<byte> _encoded = new(512);
-    private readonly List<long> _offsets = [];
-    private readonly List<int> _lengths = [];
-    private readonly List<ulong> _idCheck = [];
-    private readonly List<ulong> _emailCheck = [];
-    private readonly SortedKeyIndex _byId = new();
-    private readonly SortedKeyIndex _byEmail = new();
-    private bool[] _duplicate = [];
-    private byte[] _idClaims = [];
-    private byte[] _emailClaims = [];
-    private bool[] _used = [];
+    private readonly KeyTable _byId = new();
+    private readonly KeyTable _byEmail = new();
+
+    // Per record, by slot: where it is stored, and (once sealed) what the join has noted of it. One 16-byte entry,
+    // so a match costs one more cache miss, not one per array.
+    private readonly List<SlotState> _slots = [];
+    private Func<int, bool>? _isDuplicate;
 
     // Two passes: per user, by place in the export, a fingerprint of the keys its claim was made with.
     private ulong[] _fingerprints = [];
@@ -62,7 +60,7 @@ internal sealed class PasswordHashIndex : IDisposable
 
     public long Duplicates { get; private set; }
 
-    public int Count => _offsets.Count;
+    public int Count => _slots.Count;
 
     public bool SpilledToDisk => _store.SpilledToDisk;
 
@@ -95,7 +93,7 @@ internal sealed class PasswordHashIndex : IDisposable
         }
 
         HashesRead++;
-        AddEncoded(id, email);
+        AddEncoded(_encoded.WrittenSpan, id, email);
         return true;
     }
 
@@ -116,12 +114,15 @@ internal sealed class PasswordHashIndex : IDisposable
     private void Seal()
     {
         _store.Seal();
-        _byId.Seal();
+
+        // A second record for an Auth0 user id already seen is a duplicate: the first one is used, and the duplicate
+        // is not found by its email either.
+        _byId.Seal(keepFirstOnly: true, dropped: slot =>
+        {
+            SlotAt(slot).Duplicate = true;
+            Duplicates++;
+        });
         _byEmail.Seal();
-        MarkDuplicates();
-        _idClaims = new byte[_offsets.Count];
-        _emailClaims = new byte[_offsets.Count];
-        _used = new bool[_offsets.Count];
     }
 
     /// <summary>After the first pass: notes which hashes each user would take, by id or (failing that) by email, and
@@ -179,28 +180,53 @@ internal sealed class PasswordHashIndex : IDisposable
         PasswordJoinResult result = ResultOf(OutcomeOf(match, slot), slot);
         if (result.Hash is not null)
         {
-            _used[slot] = true;
+            SlotAt(slot).Used = true;
         }
 
         return result;
     }
 
-    /// <summary>Single pass: claims the user's hash (by id, a linked identity, or failing both, email) and resolves it
-    /// with the claims of the users read so far. A later user's claim can change the answer: <see cref="OutcomeChanged"/>
-    /// tells, once every user has claimed, and <see cref="ResolveFinal"/> gives the answer the two-pass join would have
-    /// given (<see cref="ClaimAll"/>, then <see cref="Resolve"/>).</summary>
-    /// <param name="user">The next user of the export; <see langword="null"/> for a record that could not be read.</param>
-    public PasswordJoinResult ClaimAndResolve(Auth0User? user)
+    /// <summary>What the single pass finds out about a user before it claims: its email's key, what its keys match,
+    /// and the matched record. Lookups read only what sealing fixed, so one thread may look users up while another
+    /// claims, in the export's order (<see cref="ClaimAndResolve(in Lookup)"/>).</summary>
+    public readonly record struct Lookup(HashedKey Email, byte Match, int Slot, Auth0PasswordHash? Record)
     {
-        var (match, slot) = user is null ? (MatchNone, NotFound) : Find(user, HashedKey.OfAuth0Id(user.UserId), HashedKey.OfEmail(user.Email));
-        Claim(slot, match);
-        PasswordJoinOutcome outcome = OutcomeOf(match, slot);
-        _match[^1] |= (byte)((int)outcome << 2);
-        return ResultOf(outcome, slot);
+        /// <summary>A user's lookup when there is no hash export: only its email's key.</summary>
+        public static Lookup EmailOnly(Auth0User? user) => new(HashedKey.OfEmail(user?.Email), MatchNone, NotFound, null);
     }
 
+    /// <summary>Single pass: looks the user's hash up (by id, a linked identity, or failing both, email) and reads its
+    /// record. Not at the same time as <see cref="Resolve"/> or <see cref="ResolveFinal"/>, which read records too.</summary>
+    /// <param name="user">The next user of the export; <see langword="null"/> for a record that could not be read.</param>
+    public Lookup LookUp(Auth0User? user)
+    {
+        if (user is null)
+        {
+            return Lookup.EmailOnly(null);
+        }
+
+        HashedKey email = HashedKey.OfEmail(user.Email);
+        var (match, slot) = Find(user, HashedKey.OfAuth0Id(user.UserId), email);
+        return new(email, match, slot, slot >= 0 ? Load(slot) : null);
+    }
+
+    /// <summary>Single pass: claims the hash the user's <see cref="LookUp"/> found and resolves it with the claims of
+    /// the users before it. A later user's claim can change the answer: <see cref="OutcomeChanged"/> tells, once every
+    /// user has claimed, and <see cref="ResolveFinal"/> gives the answer the two-pass join would have given
+    /// (<see cref="ClaimAll"/>, then <see cref="Resolve"/>).</summary>
+    public PasswordJoinResult ClaimAndResolve(in Lookup lookup)
+    {
+        Claim(lookup.Slot, lookup.Match);
+        PasswordJoinOutcome outcome = OutcomeOf(lookup.Match, lookup.Slot);
+        _match[^1] |= (byte)((int)outcome << 2);
+        return IsJoined(outcome) ? new(outcome, lookup.Record) : new(outcome, null);
+    }
+
+    /// <summary><see cref="LookUp"/> and <see cref="ClaimAndResolve(in Lookup)"/> in one.</summary>
+    public PasswordJoinResult ClaimAndResolve(Auth0User? user) => ClaimAndResolve(LookUp(user));
+
     /// <summary>Single pass, after every user has claimed: whether the user at <paramref name="position"/> would now
-    /// get another answer than <see cref="ClaimAndResolve"/> gave it.</summary>
+    /// get another answer than <see cref="ClaimAndResolve(in Lookup)"/> gave it.</summary>
     public bool OutcomeChanged(int position) => FinalOutcome(position) != (PasswordJoinOutcome)(_match[position] >> 2);
 
     /// <summary>Single pass, after every user has claimed: the user's answer with every claim known.</summary>
@@ -211,9 +237,9 @@ internal sealed class PasswordHashIndex : IDisposable
     {
         for (int position = 0; position < _match.Count; position++)
         {
-            if (FinalOutcome(position) is PasswordJoinOutcome.ById or PasswordJoinOutcome.ByLinkedIdentity or PasswordJoinOutcome.ByEmail)
+            if (IsJoined(FinalOutcome(position)))
             {
-                _used[_matchSlot[position]] = true;
+                SlotAt(_matchSlot[position]).Used = true;
             }
         }
     }
@@ -222,9 +248,9 @@ internal sealed class PasswordHashIndex : IDisposable
     public long CountUnused()
     {
         long unused = 0;
-        for (int slot = 0; slot < _used.Length; slot++)
+        foreach (SlotState slot in _slots)
         {
-            unused += _used[slot] || _duplicate[slot] ? 0 : 1;
+            unused += slot.Used || slot.Duplicate ? 0 : 1;
         }
 
         return unused;
@@ -237,29 +263,31 @@ internal sealed class PasswordHashIndex : IDisposable
     /// <summary>The answer for a match, with the claims made so far: the same rules as <see cref="Resolve"/>.</summary>
     private PasswordJoinOutcome OutcomeOf(byte match, int slot) => match switch
     {
-        MatchId => _idClaims[slot] > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ById,
-        MatchLinked => _idClaims[slot] > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ByLinkedIdentity,
+        MatchId => SlotAt(slot).IdClaims > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ById,
+        MatchLinked => SlotAt(slot).IdClaims > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ByLinkedIdentity,
         MatchEmail when slot == SeveralHashesShareEmail => PasswordJoinOutcome.Ambiguous,
-        MatchEmail when _idClaims[slot] > 0 => PasswordJoinOutcome.NotFound,
-        MatchEmail => _emailClaims[slot] > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ByEmail,
+        MatchEmail when SlotAt(slot).IdClaims > 0 => PasswordJoinOutcome.NotFound,
+        MatchEmail => SlotAt(slot).EmailClaims > 1 ? PasswordJoinOutcome.Ambiguous : PasswordJoinOutcome.ByEmail,
         _ => PasswordJoinOutcome.NotFound,
     };
 
-    private PasswordJoinResult ResultOf(PasswordJoinOutcome outcome, int slot) =>
-        outcome is PasswordJoinOutcome.ById or PasswordJoinOutcome.ByLinkedIdentity or PasswordJoinOutcome.ByEmail
-            ? new(outcome, Load(slot))
-            : new(outcome, null);
+    private PasswordJoinResult ResultOf(PasswordJoinOutcome outcome, int slot) => IsJoined(outcome) ? new(outcome, Load(slot)) : new(outcome, null);
+
+    private static bool IsJoined(PasswordJoinOutcome outcome) =>
+        outcome is PasswordJoinOutcome.ById or PasswordJoinOutcome.ByLinkedIdentity or PasswordJoinOutcome.ByEmail;
 
     /// <summary>Counts a user's claim on <paramref name="slot"/> and notes it at the user's place.</summary>
     private void Claim(int slot, byte match)
     {
         if (match is MatchId or MatchLinked)
         {
-            _idClaims[slot] = (byte)Math.Min(_idClaims[slot] + 1, 2);
+            ref byte claims = ref SlotAt(slot).IdClaims;
+            claims = (byte)Math.Min(claims + 1, 2);
         }
         else if (match == MatchEmail && slot >= 0)
         {
-            _emailClaims[slot] = (byte)Math.Min(_emailClaims[slot] + 1, 2);
+            ref byte claims = ref SlotAt(slot).EmailClaims;
+            claims = (byte)Math.Min(claims + 1, 2);
         }
 
         _matchSlot.Add(slot);
@@ -288,42 +316,22 @@ internal sealed class PasswordHashIndex : IDisposable
         Span<char> auth0Id = bareId.Length <= 256 ? stackalloc char[6 + bareId.Length] : new char[6 + bareId.Length];
         "auth0|".CopyTo(auth0Id);
         bareId.CopyTo(auth0Id[6..]);
-        AddEncoded(HashedKey.OfAuth0Id(auth0Id), HashedKey.OfEmail(record.EffectiveEmail));
+        AddEncoded(_encoded.WrittenSpan, HashedKey.OfAuth0Id(auth0Id), HashedKey.OfEmail(record.EffectiveEmail));
     }
 
-    /// <summary>Stores the record in <see cref="_encoded"/> and indexes it by its keys.</summary>
-    private void AddEncoded(HashedKey id, HashedKey email)
+    /// <summary>Stores an encoded record and indexes it by its keys.</summary>
+    private void AddEncoded(ReadOnlySpan<byte> record, HashedKey id, HashedKey email)
     {
-        int slot = _offsets.Count;
-        _offsets.Add(_store.Append(_encoded.WrittenSpan));
-        _lengths.Add(_encoded.WrittenCount);
-        _idCheck.Add(id.Check);
-        _byId.Add(id.Key, slot);
-        _emailCheck.Add(email.Check);
+        int slot = _slots.Count;
+        _slots.Add(new SlotState { Offset = _store.Append(record), Length = record.Length });
+        _byId.Add(id, slot);
         if (!email.IsNone)
         {
-            _byEmail.Add(email.Key, slot);
+            _byEmail.Add(email, slot);
         }
     }
 
-    /// <summary>A second record for an Auth0 user id already seen is a duplicate: the first one is used.</summary>
-    private void MarkDuplicates()
-    {
-        _duplicate = new bool[_offsets.Count];
-        foreach (int[] slots in _byId.SharedKeys())
-        {
-            for (int i = 1; i < slots.Length; i++)
-            {
-                if (slots[..i].Any(earlier => _idCheck[earlier] == _idCheck[slots[i]]))
-                {
-                    _duplicate[slots[i]] = true;
-                    Duplicates++;
-                }
-            }
-        }
-    }
-
-    private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(_offsets[slot], _lengths[slot]), _strings);
+    private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(SlotAt(slot).Offset, SlotAt(slot).Length), _strings);
 
     private static ulong Fingerprint(HashedKey id, HashedKey email) => (id.Check * 0x9E3779B97F4A7C15UL) ^ email.Check;
 
@@ -348,48 +356,24 @@ internal sealed class PasswordHashIndex : IDisposable
         return -1;
     }
 
-    private int FindId(HashedKey id)
-    {
-        if (id.IsNone)
-        {
-            return -1;
-        }
-
-        foreach (int slot in _byId.Find(id.Key))
-        {
-            if (!_duplicate[slot] && _idCheck[slot] == id.Check)
-            {
-                return slot;
-            }
-        }
-
-        return -1;
-    }
+    private int FindId(HashedKey id) => id.IsNone ? -1 : _byId.Find(id);
 
     /// <summary>The one hash whose email matches, -1 for none, or <see cref="SeveralHashesShareEmail"/>.</summary>
-    private int FindByEmail(HashedKey email)
+    private int FindByEmail(HashedKey email) => email.IsNone ? -1 : _byEmail.Find(email, only: true, _isDuplicate ??= slot => SlotAt(slot).Duplicate) switch
     {
-        if (email.IsNone)
-        {
-            return -1;
-        }
+        KeyTable.Several => SeveralHashesShareEmail,
+        int slot => slot,
+    };
 
-        int found = -1;
-        foreach (int slot in _byEmail.Find(email.Key))
-        {
-            if (_duplicate[slot] || _emailCheck[slot] != email.Check)
-            {
-                continue;
-            }
+    private ref SlotState SlotAt(int slot) => ref CollectionsMarshal.AsSpan(_slots)[slot];
 
-            if (found >= 0)
-            {
-                return SeveralHashesShareEmail;
-            }
-
-            found = slot;
-        }
-
-        return found;
+    private struct SlotState
+    {
+        public long Offset;
+        public int Length;
+        public byte IdClaims;
+        public byte EmailClaims;
+        public bool Used;
+        public bool Duplicate;
     }
 }

@@ -156,14 +156,16 @@ internal sealed class EmailKeyLog
     public ulong this[int user] => _chunks[user >> ChunkBits][user & (ChunkSize - 1)];
 
     /// <summary>Logs the next user's email (<see langword="null"/> for none, or an unreadable record).</summary>
-    public void Add(string? email)
+    public void Add(string? email) => Add(HashedKey.OfEmail(email));
+
+    /// <summary>Logs the next user's email by its <see cref="HashedKey.OfEmail(string?)"/>.</summary>
+    public void Add(HashedKey key)
     {
         if ((Count & (ChunkSize - 1)) == 0)
         {
             _chunks.Add(new ulong[ChunkSize]);
         }
 
-        HashedKey key = HashedKey.OfEmail(email);
         // A real key of 0 (one in 2^64) is moved to 1 rather than read as "no email".
         _chunks[^1][Count & (ChunkSize - 1)] = key.IsNone ? 0 : Math.Max(key.Key, 1);
         Count++;

@@ -50,7 +50,7 @@ public partial class MigrationRunner
             Task<KindeImportResult>? import = null;
             await PumpAsync(
                 usersPath,
-                (user, position) => user is not null && index is not null ? index.Resolve(user, position) : default,
+                (user, position, _) => user is not null && index is not null ? index.Resolve(user, position) : default,
                 users => import = runner._importer.ImportAsync(users, new KindeImportContext(runner._options.Mode, output) { Progress = progress }, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
             AddCountsToReport();
@@ -64,20 +64,22 @@ public partial class MigrationRunner
         /// <summary>Reads the users, joins, maps, validates and hands the accepted ones to <paramref name="sink"/> (or
         /// <see cref="WriteDirectly"/>), over bounded channels.</summary>
         /// <param name="usersPath">The user export.</param>
-        /// <param name="join">A record's join result, by its user (<see langword="null"/> if unreadable) and place in the
-        /// export (0 for the first record).</param>
+        /// <param name="join">A record's join result, by its user (<see langword="null"/> if unreadable), place in the
+        /// export (0 for the first record) and <paramref name="lookUp"/>'s answer; called in the export's order.</param>
         /// <param name="sink">Consumes the accepted users; <see langword="null"/> with <see cref="WriteDirectly"/>.</param>
         /// <param name="cancellationToken">Stops the run.</param>
         /// <param name="only">The places of the only records to convert; every record when <see langword="null"/>.</param>
         /// <param name="onlyUpTo">With <paramref name="only"/>, the last of those places: the read can stop there.</param>
-        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken, Func<long, bool>? only = null, long onlyUpTo = long.MaxValue)
+        /// <param name="lookUp">What can be found out about a user's hash before it claims (the single pass), on the
+        /// reader's thread: parsing alone keeps that thread less busy than the map stage's.</param>
+        public async Task PumpAsync(string usersPath, Func<Auth0User?, long, PasswordHashIndex.Lookup, PasswordJoinResult> join, Func<IAsyncEnumerable<KindeUser>, Task>? sink, CancellationToken cancellationToken, Func<long, bool>? only = null, long onlyUpTo = long.MaxValue, Func<Auth0User?, PasswordHashIndex.Lookup>? lookUp = null)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)>(runner._options.ChannelCapacity);
+            var records = new BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordHashIndex.Lookup Lookup)>(runner._options.ChannelCapacity);
             var accepted = new BatchChannel<KindeUser>(runner._options.ChannelCapacity);
 
-            Task read = Task.Run(() => ReadAsync(usersPath, join, only, onlyUpTo, records, cts.Token), cts.Token);
-            Task map = Task.Run(() => MapAsync(records, accepted, cts.Token), cts.Token);
+            Task read = Task.Run(() => ReadAsync(usersPath, only, onlyUpTo, lookUp, records, cts.Token), cts.Token);
+            Task map = Task.Run(() => MapAsync(records, join, accepted, cts.Token), cts.Token);
             Task import = sink?.Invoke(accepted.ReadAllAsync(cts.Token)) ?? Task.CompletedTask;
             try
             {
@@ -206,8 +208,7 @@ public partial class MigrationRunner
             }
         }
 
-        // The reader's stage also does the password lookup: the map stage, which writes the files too, has more to do.
-        private async Task ReadAsync(string usersPath, Func<Auth0User?, long, PasswordJoinResult> join, Func<long, bool>? only, long onlyUpTo, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordJoinResult)> writer, CancellationToken cancellationToken)
+        private async Task ReadAsync(string usersPath, Func<long, bool>? only, long onlyUpTo, Func<Auth0User?, PasswordHashIndex.Lookup>? lookUp, BatchChannel<(ExportRecord<Auth0User>, string, long, PasswordHashIndex.Lookup)> writer, CancellationToken cancellationToken)
         {
             try
             {
@@ -217,7 +218,7 @@ public partial class MigrationRunner
                     // The built-in reader leaves the other records unparsed.
                     await foreach (var (position, record) in builtIn.ReadOnlyAsync(source, only, onlyUpTo, cancellationToken).ConfigureAwait(false))
                     {
-                        await writer.WriteAsync((record, source.Name, position, join(record.Value, position)), cancellationToken).ConfigureAwait(false);
+                        await writer.WriteAsync((record, source.Name, position, lookUp?.Invoke(record.Value) ?? default), cancellationToken).ConfigureAwait(false);
                     }
                 }
                 else
@@ -227,7 +228,7 @@ public partial class MigrationRunner
                     {
                         if (only?.Invoke(position) != false)
                         {
-                            await writer.WriteAsync((record, source.Name, position, join(record.Value, position)), cancellationToken).ConfigureAwait(false);
+                            await writer.WriteAsync((record, source.Name, position, lookUp?.Invoke(record.Value) ?? default), cancellationToken).ConfigureAwait(false);
                         }
 
                         position++;
@@ -243,12 +244,14 @@ public partial class MigrationRunner
             }
         }
 
-        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordJoinResult Join)> reader, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
+        // The join's claims are made here, in the export's order; the lookups they need were made on the reader's thread.
+        private async Task MapAsync(BatchChannel<(ExportRecord<Auth0User> Record, string Source, long Position, PasswordHashIndex.Lookup Lookup)> reader, Func<Auth0User?, long, PasswordHashIndex.Lookup, PasswordJoinResult> joinOf, BatchChannel<KindeUser> writer, CancellationToken cancellationToken)
         {
             try
             {
-                await foreach (var (record, source, position, join) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var (record, source, position, lookup) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    PasswordJoinResult join = joinOf(record.Value, position, lookup);
                     report.UsersRead++;
                     if (report.UsersRead % ProgressEvery == 0)
                     {

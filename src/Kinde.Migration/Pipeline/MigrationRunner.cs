@@ -259,13 +259,14 @@ public partial class MigrationRunner
         rejected.TrackUsers();
         await run.PumpAsync(
             usersPath,
-            (user, _) =>
+            (_, _, lookup) =>
             {
-                emails.Add(user?.Email);
-                return index is null ? default : index.ClaimAndResolve(user);
+                emails.Add(lookup.Email);
+                return index is null ? default : index.ClaimAndResolve(lookup);
             },
             sink: null,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            lookUp: user => index is null ? PasswordHashIndex.Lookup.EmailOnly(user) : index.LookUp(user)).ConfigureAwait(false);
 
         Dictionary<ulong, int> shared = emails.SharedEmails();
         var affected = new bool[emails.Count];
@@ -310,7 +311,7 @@ public partial class MigrationRunner
             {
                 await run.PumpAsync(
                     usersPath,
-                    (_, position) => index is null ? default : index.ResolveFinal((int)position),
+                    (_, position, _) => index is null ? default : index.ResolveFinal((int)position),
                     sink: null,
                     cancellationToken,
                     only: position => affected[position],

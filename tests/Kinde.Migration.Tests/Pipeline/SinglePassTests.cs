@@ -500,6 +500,29 @@ public class SinglePassTests
     }
 
     [Test]
+    public async Task HashIndex_ADuplicateRecord_IsNotFoundByItsEmail_NorMakesTheEmailAmbiguous()
+    {
+        // The same _id twice with one email: the second record is a duplicate, so a user who matches the email alone
+        // finds one hash (the first), not two; a third record with that email but another id does make it ambiguous.
+        string hashPath = _dir.Write("hashes.ndjson", string.Join("\n",
+            Hash("dup", "dup@example.com", 1),
+            Hash("dup", "dup@example.com", 2),
+            Hash("solo", "solo@example.com", 3),
+            Hash("solo", "solo@example.com", 4),
+            Hash("other", "SOLO@example.com", 5)) + "\n");
+        var users = await TestData.ReadUsersFromTextAsync(string.Join("\n",
+            Line(new JsonObject { ["user_id"] = "google-oauth2|1", ["email"] = "dup@example.com" }),
+            Line(new JsonObject { ["user_id"] = "google-oauth2|2", ["email"] = "solo@example.com" })) + "\n");
+        using var index = await IndexAsync(hashPath);
+
+        Assert.That(index.Duplicates, Is.EqualTo(2));
+        var first = index.ClaimAndResolve(users[0].Value);
+        Assert.That(first.Outcome, Is.EqualTo(PasswordJoinOutcome.ByEmail));
+        Assert.That(first.Hash!.PasswordHash, Is.EqualTo(Bcrypt(1)), "the first record of the id is the one used");
+        Assert.That(index.ClaimAndResolve(users[1].Value).Outcome, Is.EqualTo(PasswordJoinOutcome.Ambiguous));
+    }
+
+    [Test]
     public async Task HashIndex_OutcomeChanged_NamesExactlyTheUsersALaterClaimChanged()
     {
         string hashPath = _dir.Write("hashes.ndjson", string.Join("\n",
