@@ -77,19 +77,7 @@ internal static class ScaleRun
                     await index.AddAllAsync(new PasswordHashReader(), source, default);
                     return index.Count;
                 }, "index hashes");
-                await MeasureAsync(async () =>
-                {
-                    await using var source = await ExportSource.OpenAsync(hashes);
-                    byte[] buffer = new byte[1 << 20];
-                    long bytes = 0;
-                    int read;
-                    while ((read = await source.Content.ReadAsync(buffer)) > 0)
-                    {
-                        bytes += read;
-                    }
-
-                    return bytes;
-                }, "decompress hashes only");
+                await MeasureAsync(() => DecompressAsync(hashes), "decompress hashes only");
             }
 
             return 0;
@@ -224,19 +212,7 @@ internal static class ScaleRun
                 return n;
             });
 
-            var plain = await MeasureAsync(async () =>
-            {
-                await using var source = await ExportSource.OpenAsync(path);
-                byte[] buffer = new byte[1 << 20];
-                long bytes = 0;
-                int read;
-                while ((read = await source.Content.ReadAsync(buffer)) > 0)
-                {
-                    bytes += read;
-                }
-
-                return bytes / 600;
-            });
+            var plain = await MeasureAsync(async () => await DecompressAsync(path) / 600);
             Console.WriteLine($"  decompress only {plain.Seconds:F2} s");
             Console.WriteLine(
                 $"run {run}: baseline {baseline.Records / baseline.Seconds:N0} rec/s ({baseline.Seconds:F2} s, {baseline.AllocatedPerRecord:N0} B/rec) | " +
@@ -245,6 +221,21 @@ internal static class ScaleRun
         }
 
         return 0;
+    }
+
+    /// <summary>Decompresses <paramref name="path"/> and nothing else; returns its plain length.</summary>
+    private static async Task<long> DecompressAsync(string path)
+    {
+        await using var source = await ExportSource.OpenAsync(path);
+        byte[] buffer = new byte[1 << 20];
+        long bytes = 0;
+        int read;
+        while ((read = await source.Content.ReadAsync(buffer)) > 0)
+        {
+            bytes += read;
+        }
+
+        return bytes;
     }
 
     /// <summary>End to end (join, map, validate, write NDJSON import files) next to reading the users alone, in one process.</summary>
