@@ -18,8 +18,9 @@ namespace Kinde.Migration.Joining;
 /// <para>A hash claimed by id by several users, or by email by several users, is ambiguous and no guess is made, so a
 /// user's answer depends on every other user's claims. Two ways to get them: two passes over the user export
 /// (<see cref="ClaimAll"/> with every user's keys first, then <see cref="Resolve"/>), or one
-/// (<see cref="LookUp"/>, then <see cref="ClaimAndResolve(in Lookup)"/> per user with the claims so far, then <see cref="OutcomeChanged"/> finds the users
-/// whose answer a later claim changed, and <see cref="ResolveFinal"/> gives them the two-pass answer).</para>
+/// (<see cref="LookUp"/>, then <see cref="ClaimAndResolve(in Lookup)"/> per user with the claims so far; then
+/// <see cref="OutcomeChanged"/> finds the users whose answer a later claim changed, and <see cref="ResolveFinal"/>
+/// gives them the two-pass answer).</para>
 /// </remarks>
 internal sealed class PasswordHashIndex : IDisposable
 {
@@ -331,7 +332,11 @@ internal sealed class PasswordHashIndex : IDisposable
         }
     }
 
-    private Auth0PasswordHash Load(int slot) => HashRecordCodec.Read(_store.Read(SlotAt(slot).Offset, SlotAt(slot).Length), _strings);
+    private Auth0PasswordHash Load(int slot)
+    {
+        ref readonly SlotState state = ref SlotAt(slot);
+        return HashRecordCodec.Read(_store.Read(state.Offset, state.Length), _strings);
+    }
 
     private static ulong Fingerprint(HashedKey id, HashedKey email) => (id.Check * 0x9E3779B97F4A7C15UL) ^ email.Check;
 
