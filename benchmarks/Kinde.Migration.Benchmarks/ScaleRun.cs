@@ -18,6 +18,8 @@ internal static class ScaleRun
     private static bool s_allocations;
     private static int s_rounds = 2;
     private static int? s_channel;
+    private static long? s_hashMemory;
+    private static string? s_hashes;
     private static string? s_out;
     private static Kinde.Migration.Pipeline.MigrationMode s_mode = Kinde.Migration.Pipeline.MigrationMode.WithPasswords;
 
@@ -50,6 +52,8 @@ internal static class ScaleRun
                 case "--allocations": s_allocations = args[i + 1] == "true"; break;
                 case "--rounds": s_rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--channel": s_channel = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--hash-memory-mib": s_hashMemory = long.Parse(args[i + 1], CultureInfo.InvariantCulture) << 20; break;
+                case "--hashes": s_hashes = args[i + 1]; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -57,7 +61,7 @@ internal static class ScaleRun
         Directory.CreateDirectory(dir);
         string suffix = databaseFraction is { } f ? $"-db{f.ToString(CultureInfo.InvariantCulture)}" : "";
         string path = Path.Combine(dir, $"users-{users}{suffix}.ndjson.gz");
-        string hashes = Path.Combine(dir, $"hashes-{users}{suffix}.ndjson.gz");
+        string hashes = s_hashes ?? Path.Combine(dir, $"hashes-{users}{suffix}.ndjson.gz");
         var generator = new Auth0ExportGenerator(new Auth0ExportGeneratorOptions { Seed = 42, UserCount = users, DatabaseFraction = databaseFraction });
         if (!File.Exists(path))
         {
@@ -276,7 +280,7 @@ internal static class ScaleRun
             sampler?.Start();
             var convert = await MeasureAsync(async () =>
             {
-                var builder = new Kinde.Migration.Pipeline.MigrationBuilder().Configure(o => { o.OutputDirectory = output; o.Mode = s_mode; o.ChannelCapacity = s_channel ?? o.ChannelCapacity; });
+                var builder = new Kinde.Migration.Pipeline.MigrationBuilder().Configure(o => { o.OutputDirectory = output; o.Mode = s_mode; o.ChannelCapacity = s_channel ?? o.ChannelCapacity; o.HashIndexMemoryBytes = s_hashMemory ?? o.HashIndexMemoryBytes; });
                 if (s_discard)
                 {
                     builder.UseImporter(new DiscardImporter());

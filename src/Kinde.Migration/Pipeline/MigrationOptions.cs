@@ -24,10 +24,12 @@ public sealed class MigrationOptions
     /// <value>The default value is <see cref="DuplicateEmailPolicy.Merge"/>.</value>
     public DuplicateEmailPolicy DuplicateEmails { get; set; } = DuplicateEmailPolicy.Merge;
 
-    /// <summary>Gets or sets how many bytes of password-hash records the join keeps in memory before spilling them to
-    /// an owner-only temporary file.</summary>
+    /// <summary>Gets or sets how many bytes of password-hash records the join keeps in memory; the records beyond them
+    /// spill to an owner-only temporary file.</summary>
     /// <remarks>Records are kept in a compact binary form, about 200 bytes for a bcrypt record of an Auth0 export
-    /// (half its JSON text), so the default holds about 170,000 in memory. Beyond this threshold the join's memory
+    /// (half its JSON text), so the default holds about 170,000 in memory. A spilled record costs a small read whenever
+    /// a user needs it out of the hash export's order (users exported in another order than the hashes): raise this
+    /// when memory allows, about 200 bytes a hash record. Beyond this threshold the join's memory
     /// still grows, but only by its index: about 64 bytes a hash record, and about 30 bytes a user (more with
     /// organizations or many metadata keys) when converting into import files in one pass; 12 bytes a user, plus 32
     /// while the user export is first read, for the two-pass importers.</remarks>

@@ -35,4 +35,28 @@ public class HashRecordStoreTests
             Assert.That(store.Read(offset, bytes.Length).SequenceEqual(bytes), Is.True, $"record {i}");
         }
     }
+
+    [Test]
+    public void Append_BeyondTheThreshold_SpillsOnlyTheLaterRecords()
+    {
+        using var temp = new TempDirectory();
+        using var store = new HashRecordStore(200_000, temp.Path);
+        var records = new List<(long Offset, byte[] Bytes)>();
+        for (int i = 0; i < 2000; i++)
+        {
+            byte[] bytes = new byte[200];
+            new Random(i).NextBytes(bytes);
+            records.Add((store.Append(bytes), bytes));
+        }
+
+        store.Seal();
+
+        // The first records stay in memory, up to the threshold (less a chunk's unused tail); only the rest is spilled.
+        Assert.That(store.SpilledToDisk, Is.True);
+        Assert.That(store.SpilledBytes, Is.InRange((2000 * 200) - 200_000, (2000 * 200) - 200_000 + (200 * 8)));
+        foreach (var (offset, bytes) in records.AsEnumerable().Reverse())
+        {
+            Assert.That(store.Read(offset, bytes.Length).SequenceEqual(bytes), Is.True);
+        }
+    }
 }
