@@ -9,7 +9,7 @@ namespace Kinde.Migration.Joining;
 /// </summary>
 /// <remarks>The records that fit stay in memory when later ones spill: a lookup in any order then reads most records
 /// without a system call. (Moving everything to the file once the threshold was passed made each lookup of a hash
-/// export in another order than the users a read of its own: 2.5 µs, a third more time on a million users.)</remarks>
+/// export in another order than the users a read of its own: 2.5 µs, a fifth more time on a million users.)</remarks>
 internal sealed class HashRecordStore : IDisposable
 {
     private const int MinReadAhead = 4 * 1024;
